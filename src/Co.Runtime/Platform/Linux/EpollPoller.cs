@@ -1,0 +1,106 @@
+using System.ComponentModel;
+using System.Runtime.InteropServices;
+
+namespace Co.Platform.Linux;
+
+/// <summary>
+/// <see cref="IPoller"/> on epoll: one epoll instance per scheduler with an eventfd registered for cross-thread
+/// wake-ups. The eventfd is non-blocking; a wake writes 1, and the loop drains it when epoll reports it readable, so
+/// any number of wakes between two waits costs one extra return at most.
+/// </summary>
+internal sealed unsafe partial class EpollPoller : IPoller
+{
+    private const int EpollCloexec = 0x80000;
+    private const int EfdNonblock = 0x800;
+    private const int EfdCloexec = 0x80000;
+    private const int EpollCtlAdd = 1;
+    private const uint EpollIn = 0x1;
+    private const ulong WakeToken = ulong.MaxValue;
+    private const int EventBatch = 64;
+
+    [StructLayout(LayoutKind.Sequential, Pack = 4)]
+    private struct EpollEvent
+    {
+        public uint Events;
+        public ulong Data;
+    }
+
+    [LibraryImport("libc", EntryPoint = "epoll_create1", SetLastError = true)]
+    private static partial int EpollCreate1(int flags);
+
+    [LibraryImport("libc", EntryPoint = "epoll_ctl", SetLastError = true)]
+    private static partial int EpollCtl(int epfd, int op, int fd, EpollEvent* ev);
+
+    [LibraryImport("libc", EntryPoint = "epoll_wait", SetLastError = true)]
+    private static partial int EpollWait(int epfd, EpollEvent* events, int maxEvents, int timeout);
+
+    [LibraryImport("libc", EntryPoint = "eventfd", SetLastError = true)]
+    private static partial int EventFd(uint initval, int flags);
+
+    [LibraryImport("libc", EntryPoint = "read")]
+    private static partial nint Read(int fd, void* buffer, nint count);
+
+    [LibraryImport("libc", EntryPoint = "write")]
+    private static partial nint Write(int fd, void* buffer, nint count);
+
+    [LibraryImport("libc", EntryPoint = "close")]
+    private static partial int Close(int fd);
+
+    private readonly int _epollFd;
+    private readonly int _wakeFd;
+    private readonly EpollEvent[] _events = GC.AllocateArray<EpollEvent>(EventBatch, pinned: true);
+
+    public EpollPoller()
+    {
+        _epollFd = EpollCreate1(EpollCloexec);
+        if (_epollFd < 0)
+        {
+            throw new Win32Exception(Marshal.GetLastPInvokeError(), "epoll_create1 failed");
+        }
+
+        _wakeFd = EventFd(0, EfdNonblock | EfdCloexec);
+        if (_wakeFd < 0)
+        {
+            int error = Marshal.GetLastPInvokeError();
+            Close(_epollFd);
+            throw new Win32Exception(error, "eventfd failed");
+        }
+
+        var registration = new EpollEvent { Events = EpollIn, Data = WakeToken };
+        if (EpollCtl(_epollFd, EpollCtlAdd, _wakeFd, &registration) != 0)
+        {
+            int error = Marshal.GetLastPInvokeError();
+            Close(_wakeFd);
+            Close(_epollFd);
+            throw new Win32Exception(error, "epoll_ctl(eventfd) failed");
+        }
+    }
+
+    public void Wait(int timeoutMs)
+    {
+        fixed (EpollEvent* events = _events)
+        {
+            int ready = EpollWait(_epollFd, events, EventBatch, timeoutMs);
+            for (int i = 0; i < ready; i++)
+            {
+                if (events[i].Data == WakeToken)
+                {
+                    ulong drained;
+                    Read(_wakeFd, &drained, sizeof(ulong));
+                }
+            }
+        }
+    }
+
+    public void Wake()
+    {
+        ulong one = 1;
+        Write(_wakeFd, &one, sizeof(ulong));
+    }
+
+    public void Dispose()
+    {
+        Close(_wakeFd);
+        Close(_epollFd);
+    }
+}

@@ -1,0 +1,34 @@
+namespace Co.Scheduling;
+
+/// <summary>
+/// What the two coroutine kinds share: the scheduler they belong to for life, their id (assigned when they start on
+/// that scheduler, released when they finish), and per-coroutine state such as co::timeout().
+/// </summary>
+/// <remarks>
+/// It derives from <see cref="SynchronizationContext"/> because an async coroutine <i>is</i> the synchronization
+/// context of its own steps: a foreign awaiter (Task, Task.Delay, ...) captures it and posts the continuation back, and
+/// the posted callback knows which coroutine it belongs to without a lookup. Sync coroutines run with no context.
+/// </remarks>
+internal abstract class CoroutineBase : SynchronizationContext, IRunnable
+{
+    protected CoroutineBase(Scheduler scheduler) => Scheduler = scheduler;
+
+    internal Scheduler Scheduler { get; }
+
+    /// <summary>The coroutine id (co's formula: scheduler i runs ids i, i+N, ...); -1 until the coroutine starts.</summary>
+    internal int Id { get; private set; } = -1;
+
+    /// <summary>co::timeout(): whether the last I/O call of this coroutine timed out.</summary>
+    internal bool TimedOut { get; set; }
+
+    CoroutineBase? IRunnable.Owner => this;
+
+    /// <summary>Starts the coroutine (or, for an async one that completed elsewhere, finishes it) on the runner.</summary>
+    public abstract void Execute(Worker runner);
+
+    /// <summary>Takes an id from the scheduler; runs on the baton holder when the coroutine starts.</summary>
+    protected void AssignId() => Id = Scheduler.AllocateId();
+
+    /// <summary>Gives the id back; runs on the baton holder when the coroutine has finished.</summary>
+    protected void ReleaseId() => Scheduler.ReleaseId(Id);
+}

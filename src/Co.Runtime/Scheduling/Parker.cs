@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using Co.Platform.Linux;
+
+namespace Co.Scheduling;
+
+/// <summary>
+/// A one-permit park/unpark for a single owning thread, on a futex. It carries the scheduler's baton between threads:
+/// the giver calls <see cref="Unpark"/> on the receiver, then parks itself.
+/// </summary>
+/// <remarks>
+/// The futex word has three states:
+/// <list type="bullet">
+/// <item><c>0</c> — no permit, owner not asleep;</item>
+/// <item><c>1</c> — a permit is waiting to be consumed (an unpark came first);</item>
+/// <item><c>-1</c> — the owner is asleep in (or about to enter) <c>futex_wait</c>; an unparker must issue a wake.</item>
+/// </list>
+/// Only the owner moves the word away from 1 (consuming a permit) or to -1; unparkers only exchange it to 1, waking
+/// the owner if they replaced -1. So an unpark is never lost, and the wake syscall is skipped when the owner is awake.
+/// The word lives on the pinned object heap: the kernel keys futex waiters by address.
+/// </remarks>
+internal sealed unsafe class Parker
+{
+    private readonly int[] _word = GC.AllocateArray<int>(1, pinned: true);
+
+    private int* Word => (int*)Unsafe.AsPointer(ref _word[0]);
+
+    /// <summary>Blocks the owner until a permit is available, then consumes it.</summary>
+    public void Park() => Park(-1);
+
+    /// <summary>Blocks the owner until a permit is available (consumed, returns true) or the timeout passes (false).
+    /// A negative timeout waits forever.</summary>
+    public bool Park(long timeoutMs)
+    {
+        ref int word = ref _word[0];
+        if (Interlocked.CompareExchange(ref word, -1, 0) == 1)
+        {
+            Volatile.Write(ref word, 0);
+            return true;
+        }
+
+        long deadline = timeoutMs < 0 ? long.MaxValue : Stopwatch.GetTimestamp() + timeoutMs * Stopwatch.Frequency / 1000;
+        while (Volatile.Read(ref word) == -1)
+        {
+            long remainingNs = -1;
+            if (timeoutMs >= 0)
+            {
+                long remainingTicks = deadline - Stopwatch.GetTimestamp();
+                if (remainingTicks <= 0)
+                {
+                    if (Interlocked.CompareExchange(ref word, 0, -1) == -1)
+                    {
+                        return false;
+                    }
+
+                    break; // a permit arrived just now
+                }
+
+                remainingNs = (long)(remainingTicks * (1_000_000_000.0 / Stopwatch.Frequency));
+            }
+
+            Futex.Wait(Word, -1, remainingNs);
+        }
+
+        Volatile.Write(ref word, 0);
+        return true;
+    }
+
+    /// <summary>Makes a permit available to the owner, waking it if it sleeps. Any thread may call it.</summary>
+    public void Unpark()
+    {
+        if (Interlocked.Exchange(ref _word[0], 1) == -1)
+        {
+            Futex.Wake(Word, 1);
+        }
+    }
+}

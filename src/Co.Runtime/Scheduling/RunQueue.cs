@@ -1,0 +1,64 @@
+namespace Co.Scheduling;
+
+/// <summary>
+/// A scheduler's local run queue: a growable ring buffer used as a deque. Only the thread holding the scheduler's baton
+/// touches it, so it needs no synchronization. Items from other threads arrive through the scheduler's inbox.
+/// </summary>
+internal sealed class RunQueue
+{
+    private IRunnable?[] _items = new IRunnable?[256];
+    private int _head;
+    private int _count;
+
+    public int Count => _count;
+
+    public void PushBack(IRunnable item)
+    {
+        if (_count == _items.Length)
+        {
+            Grow();
+        }
+
+        _items[(_head + _count) & (_items.Length - 1)] = item;
+        _count++;
+    }
+
+    /// <summary>Puts an item back in front, to be taken next (used when a parking thread looked at it first).</summary>
+    public void PushFront(IRunnable item)
+    {
+        if (_count == _items.Length)
+        {
+            Grow();
+        }
+
+        _head = (_head - 1) & (_items.Length - 1);
+        _items[_head] = item;
+        _count++;
+    }
+
+    public IRunnable? PopFront()
+    {
+        if (_count == 0)
+        {
+            return null;
+        }
+
+        IRunnable? item = _items[_head];
+        _items[_head] = null;
+        _head = (_head + 1) & (_items.Length - 1);
+        _count--;
+        return item;
+    }
+
+    private void Grow()
+    {
+        var larger = new IRunnable?[_items.Length * 2];
+        for (int i = 0; i < _count; i++)
+        {
+            larger[i] = _items[(_head + i) & (_items.Length - 1)];
+        }
+
+        _items = larger;
+        _head = 0;
+    }
+}

@@ -1,0 +1,320 @@
+using System.Collections.Concurrent;
+using Co.Platform;
+using Co.Platform.Linux;
+using Co.Scheduling;
+using Co.Waiting;
+
+namespace Co;
+
+// The scheduler loop and the baton.
+//
+// Baton invariant: per scheduler, at most one thread (the holder, _holder) runs the loop or coroutine code. The holder
+// gives the baton away in exactly two places, and always as its last act before parking:
+//   * PassBatonFromLoop — the loop took a parked worker's resume off the queue: it joins the spares and hands the
+//     baton to that worker (direct hand-off: one futex wake, one futex wait);
+//   * Park — the code it runs must wait: it hands the baton to the worker whose resume is next in the queue, or to a
+//     spare thread that carries on the loop, or — when nothing is runnable — keeps it and sleeps in the poller itself,
+//     so a lone waiter whose own wake-up comes next never switches threads at all.
+// Everything scheduler-local (run queue, timers, id allocator, node pools) is touched only by the holder. Other threads
+// reach the scheduler only through Enqueue (the lock-free inbox plus a poller wake-up when the holder sleeps).
+public sealed partial class Scheduler
+{
+    private const int FairnessInterval = 64;
+    private const int MaxPooledNodes = 1024;
+
+    /// <summary>Work ready to run; holder only.</summary>
+    private readonly RunQueue _local = new();
+
+    /// <summary>Work enqueued by threads that do not hold the baton; drained into <see cref="_local"/> by the holder.</summary>
+    private readonly ConcurrentQueue<IRunnable> _inbox = new();
+
+    private readonly IPoller _poller;
+
+    /// <summary>Workers with nothing to carry, most recently used last; guarded by <see cref="_sparesLock"/> because a
+    /// spare that times out removes itself without the baton.</summary>
+    private readonly List<Worker> _spares = [];
+    private readonly Lock _sparesLock = new();
+
+    /// <summary>Freed coroutine ids, reused first; holder only.</summary>
+    private readonly Stack<int> _freeIds = new();
+
+    /// <summary>Pooled async wait nodes and yield items; holder only.</summary>
+    private readonly Stack<AsyncWaitNode> _asyncNodes = new();
+    private readonly Stack<ContinuationItem> _continuationItems = new();
+
+    private readonly int _schedulerCount;
+    private readonly int _stackSize;
+    private readonly int _pinCpu;
+    private readonly long _spareIdleTimeoutMs;
+
+    /// <summary>The worker holding the baton. Written by the giver just before it wakes the receiver.</summary>
+    private Worker? _holder;
+
+    /// <summary>1 while the holder sleeps in the poller (or is about to); a waker that swaps it back to 0 wakes the poller.</summary>
+    private int _idle;
+
+    private volatile bool _stopping;
+
+    /// <summary>Counts picks from the local queue so the inbox and timers are looked at every <see cref="FairnessInterval"/>.</summary>
+    private int _picks;
+
+    /// <summary>How many ids this scheduler has handed out in total: the next new id is Id + count * N.</summary>
+    private int _idsIssued;
+
+    internal Scheduler(int id, int schedulerCount, CoroutineOptions options, int pinCpu)
+    {
+        Id = id;
+        _schedulerCount = schedulerCount;
+        _stackSize = options.SyncStackSize;
+        _pinCpu = pinCpu;
+        _spareIdleTimeoutMs = (long)options.SpareThreadIdleTimeout.TotalMilliseconds;
+        _poller = new EpollPoller();
+    }
+
+    /// <summary>The scheduler's timers; holder only.</summary>
+    internal TimerHeap Timers { get; } = new();
+
+    /// <summary>Whether the calling thread holds this scheduler's baton (and so may touch its local state).</summary>
+    internal bool IsHeldByCurrentThread => Worker.Current is { } current && ReferenceEquals(_holder, current);
+
+    /// <summary>Starts the first worker and gives it the baton.</summary>
+    internal void Start() => HandBatonTo(Worker.Start(this, _stackSize, _pinCpu));
+
+    /// <summary>Stops the loop: the holder leaves it at its next pick and spare threads exit. Parked coroutines stay parked.</summary>
+    internal void Stop()
+    {
+        _stopping = true;
+        _poller.Wake();
+        lock (_sparesLock)
+        {
+            foreach (Worker spare in _spares)
+            {
+                spare.Parker.Unpark();
+            }
+        }
+    }
+
+    internal void Submit(CoroutineBase coroutine)
+    {
+        if (_stopping)
+        {
+            throw new InvalidOperationException("The coroutine schedulers were stopped (Coroutine.Stop); no new coroutine can start.");
+        }
+
+        Enqueue(coroutine);
+    }
+
+    /// <summary>Makes <paramref name="item"/> runnable. Any thread; the holder's own enqueues skip the inbox.</summary>
+    internal void Enqueue(IRunnable item)
+    {
+        if (IsHeldByCurrentThread)
+        {
+            _local.PushBack(item);
+            return;
+        }
+
+        _inbox.Enqueue(item);
+        if (Volatile.Read(ref _idle) != 0 && Interlocked.Exchange(ref _idle, 0) != 0)
+        {
+            _poller.Wake();
+        }
+    }
+
+    /// <summary>The loop of a worker that holds the baton and carries no parked coroutine of its own.</summary>
+    internal void RunLoop(Worker me)
+    {
+        while (!me.Retired)
+        {
+            IRunnable? item = TakeNext();
+            if (item is null)
+            {
+                me.Retired = true;
+                return;
+            }
+
+            CoroutineBase? owner = item.Owner;
+            me.Running = owner;
+            if (owner is not null)
+            {
+                SynchronizationContext.SetSynchronizationContext(owner as AsyncCoroutine);
+            }
+
+            try
+            {
+                item.Execute(me);
+            }
+            catch (Exception exception)
+            {
+                UnhandledExceptions.Report(owner, exception);
+            }
+
+            me.Running = null;
+        }
+    }
+
+    /// <summary>
+    /// Blocks the code running on <paramref name="me"/> (the holder) until its pending wait completes, that is until
+    /// <paramref name="me"/> itself is taken from the run queue. Meanwhile the scheduler carries on: on the thread
+    /// whose resume is next, or on a spare. The caller has armed its wait and published it before calling.
+    /// </summary>
+    internal void Park(Worker me)
+    {
+        IRunnable? next = TakeNext();
+        if (ReferenceEquals(next, me))
+        {
+            return;
+        }
+
+        if (next is null)
+        {
+            // Stopped: this coroutine is never resumed; its thread sleeps until the process ends.
+            while (true)
+            {
+                me.Parker.Park();
+            }
+        }
+
+        if (next is Worker target)
+        {
+            HandBatonTo(target);
+        }
+        else
+        {
+            _local.PushFront(next);
+            HandBatonTo(TakeSpare());
+        }
+
+        // Only the dispatch of our own resume hands the baton back to this thread.
+        me.Parker.Park();
+    }
+
+    /// <summary>The loop took <paramref name="target"/>'s resume: <paramref name="runner"/> becomes a spare and hands
+    /// the baton over. Returns when the runner is given the baton again, or with <see cref="Worker.Retired"/> set after
+    /// it idled for the spare timeout.</summary>
+    internal void PassBatonFromLoop(Worker runner, Worker target)
+    {
+        lock (_sparesLock)
+        {
+            _spares.Add(runner);
+        }
+
+        HandBatonTo(target);
+        while (!runner.Parker.Park(_spareIdleTimeoutMs))
+        {
+            lock (_sparesLock)
+            {
+                if (_spares.Remove(runner))
+                {
+                    runner.Retired = true;
+                    return;
+                }
+            }
+
+            // Taken by a parking worker just as the timeout passed: the baton is on its way.
+        }
+    }
+
+    internal int AllocateId() => _freeIds.TryPop(out int id) ? id : Id + _schedulerCount * _idsIssued++;
+
+    internal void ReleaseId(int id) => _freeIds.Push(id);
+
+    internal AsyncWaitNode RentAsyncNode(CoroutineBase owner)
+    {
+        AsyncWaitNode node = _asyncNodes.TryPop(out AsyncWaitNode? pooled) ? pooled : new AsyncWaitNode(this);
+        node.Owner = owner;
+        return node;
+    }
+
+    internal void ReturnAsyncNode(AsyncWaitNode node)
+    {
+        if (_asyncNodes.Count < MaxPooledNodes)
+        {
+            _asyncNodes.Push(node);
+        }
+    }
+
+    internal ContinuationItem RentContinuationItem() =>
+        _continuationItems.TryPop(out ContinuationItem? item) ? item : new ContinuationItem();
+
+    internal void ReturnContinuationItem(ContinuationItem item)
+    {
+        if (_continuationItems.Count < MaxPooledNodes)
+        {
+            _continuationItems.Push(item);
+        }
+    }
+
+    /// <summary>The next runnable item, sleeping in the poller while there is none; null once stopped. Holder only.</summary>
+    private IRunnable? TakeNext()
+    {
+        while (!_stopping)
+        {
+            if (_local.Count > 0 && ++_picks % FairnessInterval != 0)
+            {
+                return _local.PopFront();
+            }
+
+            DrainInbox();
+            FireTimers();
+            if (_local.Count > 0)
+            {
+                return _local.PopFront();
+            }
+
+            Interlocked.Exchange(ref _idle, 1);
+            if (!_inbox.IsEmpty || _stopping)
+            {
+                Volatile.Write(ref _idle, 0);
+                continue;
+            }
+
+            _poller.Wait(Clock.MsUntil(Timers.NextDeadline));
+            Volatile.Write(ref _idle, 0);
+        }
+
+        return null;
+    }
+
+    private void DrainInbox()
+    {
+        while (_inbox.TryDequeue(out IRunnable? item))
+        {
+            _local.PushBack(item);
+        }
+    }
+
+    private void FireTimers()
+    {
+        if (Timers.Count == 0)
+        {
+            return;
+        }
+
+        long now = Clock.Now;
+        while (Timers.PopExpired(now) is { } expired)
+        {
+            expired.Complete(WaitOutcome.TimedOut);
+        }
+    }
+
+    private Worker TakeSpare()
+    {
+        lock (_sparesLock)
+        {
+            if (_spares.Count > 0)
+            {
+                Worker spare = _spares[^1];
+                _spares.RemoveAt(_spares.Count - 1);
+                return spare;
+            }
+        }
+
+        return Worker.Start(this, _stackSize, _pinCpu);
+    }
+
+    private void HandBatonTo(Worker target)
+    {
+        _holder = target;
+        target.Parker.Unpark();
+    }
+}

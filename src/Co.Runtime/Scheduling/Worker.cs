@@ -1,0 +1,74 @@
+using Co.Platform.Linux;
+using Co.Waiting;
+
+namespace Co.Scheduling;
+
+/// <summary>
+/// An OS thread of one scheduler. At any moment a worker is in one of three situations:
+/// <list type="bullet">
+/// <item><b>holding the baton</b> — it runs the scheduler loop or coroutine code (at most one worker per scheduler);</item>
+/// <item><b>parked in a wait</b> — it carries a sync coroutine (or an async step that called a synchronous wait) whose
+/// stack lives on this thread; it gets the baton back only when its wait completes;</item>
+/// <item><b>spare</b> — it owns nothing and sleeps until a parking worker needs someone to carry on the loop, or it
+/// retires after <see cref="CoroutineOptions.SpareThreadIdleTimeout"/>.</item>
+/// </list>
+/// The worker is also the run-queue entry that resumes it: executing it hands the baton to this thread.
+/// </summary>
+internal sealed class Worker : IRunnable
+{
+    [ThreadStatic]
+    private static Worker? t_current;
+
+    /// <summary>Hands the baton to this worker and its parked thread; the baton-free thread is the sole one to run.</summary>
+    internal readonly Parker Parker = new();
+
+    /// <summary>The node this thread waits with; a thread waits on one thing at a time.</summary>
+    internal readonly WorkerWaitNode WaitNode;
+
+    internal Worker(Scheduler scheduler)
+    {
+        Scheduler = scheduler;
+        WaitNode = new WorkerWaitNode(this);
+    }
+
+    /// <summary>The worker of the calling thread, or null on threads that are not scheduler threads.</summary>
+    internal static Worker? Current => t_current;
+
+    internal Scheduler Scheduler { get; }
+
+    /// <summary>The coroutine whose code this thread is running; null between coroutines. Read by Coroutine.Id.</summary>
+    internal CoroutineBase? Running { get; set; }
+
+    /// <summary>Set when the worker left its scheduler (idle spare timed out, or the scheduler stopped).</summary>
+    internal bool Retired { get; set; }
+
+    CoroutineBase? IRunnable.Owner => null;
+
+    /// <summary>Starts the thread of a new worker; it sleeps until it is handed the baton.</summary>
+    internal static Worker Start(Scheduler scheduler, int stackSize, int pinCpu)
+    {
+        var worker = new Worker(scheduler);
+        var thread = new Thread(() => worker.ThreadMain(pinCpu), stackSize)
+        {
+            IsBackground = true,
+            Name = $"Co scheduler {scheduler.Id}",
+        };
+        thread.UnsafeStart();
+        return worker;
+    }
+
+    /// <summary>Resuming a parked worker: the runner gives the baton to this thread and becomes a spare.</summary>
+    void IRunnable.Execute(Worker runner) => Scheduler.PassBatonFromLoop(runner, this);
+
+    private void ThreadMain(int pinCpu)
+    {
+        t_current = this;
+        if (pinCpu >= 0)
+        {
+            CpuAffinity.PinCurrentThread(pinCpu);
+        }
+
+        Parker.Park();
+        Scheduler.RunLoop(this);
+    }
+}

@@ -1,0 +1,112 @@
+using Co.Scheduling;
+
+namespace Co;
+
+/// <summary>
+/// co's <c>co::Pool</c>: a pool of objects (connections, buffers, ...) with separate storage per scheduler, so it needs
+/// no lock — coroutines of one scheduler never run in parallel. Push an object back in a coroutine of the scheduler that
+/// popped it. Every member must be called in a coroutine.
+/// </summary>
+/// <typeparam name="T">The pooled type.</typeparam>
+public sealed class Pool<T> where T : class
+{
+    private readonly Func<T>? _create;
+    private readonly Action<T>? _destroy;
+    private readonly int _capacity;
+    /// <summary>Storage per scheduler id, created on first use so that constructing a pool does not start the schedulers.</summary>
+    private List<T>?[]? _perScheduler;
+
+    /// <summary>Creates a pool with no create or destroy callback and no capacity limit.</summary>
+    public Pool()
+        : this(null, null)
+    {
+    }
+
+    /// <summary>Creates a pool.</summary>
+    /// <param name="create">Creates an object when <see cref="Pop"/> finds the pool empty; null: Pop returns null then.</param>
+    /// <param name="destroy">Destroys objects pushed beyond the capacity (and by <see cref="Clear"/>).</param>
+    /// <param name="capacity">The most objects kept <b>per scheduler</b>; -1 for no limit. Ignored when
+    /// <paramref name="destroy"/> is null, as in co: surplus objects can only be dropped through it.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacity"/> is less than -1.</exception>
+    public Pool(Func<T>? create, Action<T>? destroy, int capacity = -1)
+    {
+        if (capacity < -1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(capacity), capacity, "The capacity must be -1 (unlimited) or non-negative.");
+        }
+
+        _create = create;
+        _destroy = destroy;
+        _capacity = capacity;
+    }
+
+    /// <summary>The number of objects stored for the current scheduler.</summary>
+    /// <exception cref="InvalidOperationException">Called outside a coroutine.</exception>
+    public int Size => Current(nameof(Size)).Count;
+
+    /// <summary>Takes an object from the current scheduler's storage; when it is empty, creates one with the create
+    /// callback, or returns null without one.</summary>
+    /// <exception cref="InvalidOperationException">Called outside a coroutine.</exception>
+    public T? Pop()
+    {
+        List<T> items = Current(nameof(Pop));
+        if (items.Count == 0)
+        {
+            return _create?.Invoke();
+        }
+
+        T item = items[^1];
+        items.RemoveAt(items.Count - 1);
+        return item;
+    }
+
+    /// <summary>Returns <paramref name="item"/> to the current scheduler's storage (null is ignored). At capacity, with a
+    /// destroy callback, the object is destroyed instead.</summary>
+    /// <exception cref="InvalidOperationException">Called outside a coroutine.</exception>
+    public void Push(T? item)
+    {
+        List<T> items = Current(nameof(Push));
+        if (item is null)
+        {
+            return;
+        }
+
+        if (_destroy is not null && _capacity >= 0 && items.Count >= _capacity)
+        {
+            _destroy(item);
+            return;
+        }
+
+        items.Add(item);
+    }
+
+    /// <summary>Empties the current scheduler's storage, destroying the objects with the destroy callback if set.</summary>
+    /// <exception cref="InvalidOperationException">Called outside a coroutine.</exception>
+    public void Clear()
+    {
+        List<T> items = Current(nameof(Clear));
+        if (_destroy is not null)
+        {
+            foreach (T item in items)
+            {
+                _destroy(item);
+            }
+        }
+
+        items.Clear();
+    }
+
+    /// <summary>Hands <paramref name="item"/> to the destroy callback, if there is one.</summary>
+    internal void Destroy(T item) => _destroy?.Invoke(item);
+
+    private List<T> Current(string member)
+    {
+        CoroutineBase coroutine = Coroutine.RequireCoroutine($"Pool<{typeof(T).Name}>.{member}");
+        List<T>?[] perScheduler = Volatile.Read(ref _perScheduler)
+            ?? Interlocked.CompareExchange(ref _perScheduler, new List<T>?[SchedulerGroup.All.Length], null)
+            ?? _perScheduler!;
+
+        // Only this scheduler's coroutines touch this slot, one at a time.
+        return perScheduler[coroutine.Scheduler.Id] ??= [];
+    }
+}

@@ -1,0 +1,188 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Xunit;
+
+namespace Co.Tests;
+
+/// <summary>
+/// Behaviour that is process-global (scheduler count, Configure, Stop, the unhandled-exception stderr report)
+/// runs in a child process: Co.TestHost.
+/// </summary>
+public class ChildProcessTests
+{
+    private sealed record CoLine(string Via, string Kind, int Sid, int Id, string Cur, string In);
+
+    private static List<CoLine> ParseCoLines(HostResult r)
+    {
+        var list = new List<CoLine>();
+        foreach (var line in r.LinesStartingWith("CO "))
+        {
+            var kv = line[3..].Split(' ', StringSplitOptions.RemoveEmptyEntries)
+                .Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
+            list.Add(new CoLine(kv["via"], kv["kind"], int.Parse(kv["sid"], CultureInfo.InvariantCulture),
+                int.Parse(kv["id"], CultureInfo.InvariantCulture), kv["cur"], kv["in"]));
+        }
+        return list;
+    }
+
+    private static void AssertIdFormula(HostResult r, int n)
+    {
+        r.AssertSuccess();
+        Assert.Equal(n.ToString(CultureInfo.InvariantCulture), r.Result("count"));
+        Assert.Equal(n.ToString(CultureInfo.InvariantCulture), r.Result("schedulers"));
+        Assert.Equal(string.Join(',', Enumerable.Range(0, n)), r.Result("sched_ids"));
+        Assert.Equal("-1", r.Result("outside_id"));
+        Assert.Equal("-1", r.Result("outside_sid"));
+        Assert.Equal("null", r.Result("outside_cur"));
+        Assert.Equal("False", r.Result("outside_in"));
+
+        var lines = ParseCoLines(r);
+        int total = int.Parse(r.Result("total"), CultureInfo.InvariantCulture);
+        Assert.Equal(24 * n, total);
+        Assert.Equal(total, lines.Count);
+        var failures = new List<string>();
+        foreach (var l in lines)
+        {
+            if (l.Sid < 0 || l.Sid >= n) failures.Add($"scheduler id out of range: {l}");
+            if (l.Id < 0) failures.Add($"negative coroutine id: {l}");
+            else if (l.Id % n != l.Sid) failures.Add($"id {l.Id} on scheduler {l.Sid}: id mod {n} != scheduler id: {l}");
+            if (l.Cur != l.Sid.ToString(CultureInfo.InvariantCulture)) failures.Add($"CurrentScheduler.Id != SchedulerId: {l}");
+            if (l.In != "True") failures.Add($"IsInCoroutine false inside a coroutine: {l}");
+            if (l.Via.StartsWith("sched:", StringComparison.Ordinal) &&
+                int.Parse(l.Via[6..], CultureInfo.InvariantCulture) != l.Sid)
+                failures.Add($"Scheduler.Go landed on another scheduler: {l}");
+        }
+        // All were alive at the same time: ids are distinct.
+        foreach (var dup in lines.GroupBy(l => l.Id).Where(g => g.Count() > 1))
+            failures.Add($"id {dup.Key} used by {dup.Count()} live coroutines at once");
+        // Round-robin Go covers every scheduler evenly (16 per scheduler from one thread, nothing else calling Go).
+        var perSched = lines.Where(l => l.Via == "go").GroupBy(l => l.Sid).ToDictionary(g => g.Key, g => g.Count());
+        for (int i = 0; i < n; i++)
+        {
+            perSched.TryGetValue(i, out int c);
+            if (c != 16) failures.Add($"round-robin Go put {c} of {16 * n} coroutines on scheduler {i} (expected 16)");
+        }
+        // Async coroutines resumed after an await on their own scheduler with the same id.
+        var after = r.LinesStartingWith("AFTER ").ToList();
+        Assert.Equal(8 * n, after.Count);
+        failures.AddRange(after.Where(a => !a.EndsWith("same=True", StringComparison.Ordinal))
+            .Select(a => "async coroutine changed scheduler or id across an await: " + a));
+        Assert.True(failures.Count == 0, string.Join("\n", failures) + "\n" + r.Describe());
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(4)]
+    public async Task CoroutineIds_FollowSchedulerFormula_WithCoSchedNum(int n)
+    {
+        var r = await TestHost.RunAsync("ids", TestHost.Env(("CO_SCHED_NUM", n.ToString(CultureInfo.InvariantCulture))));
+        AssertIdFormula(r, n);
+    }
+
+    [Fact]
+    public async Task Configure_SetsSchedulerCount_OverridingCoSchedNum()
+    {
+        var r = await TestHost.RunAsync("ids", TestHost.Env(("CO_SCHED_NUM", "1")), 60_000, "3");
+        AssertIdFormula(r, 3);
+    }
+
+    [Fact]
+    public async Task DefaultSchedulerCount_IsProcessorCount_WithoutCoSchedNum()
+    {
+        var r = (await TestHost.RunAsync("default-count", TestHost.Env(("CO_SCHED_NUM", null)))).AssertSuccess();
+        string cpus = r.Result("cpus");
+        Assert.Equal(cpus, r.Result("count"));
+        Assert.Equal(cpus, r.Result("schedulers"));
+        Assert.Equal(cpus, r.Result("options_default"));
+    }
+
+    [Fact]
+    public async Task DefaultSchedulerCount_ComesFromCoSchedNum()
+    {
+        var r = (await TestHost.RunAsync("default-count", TestHost.Env(("CO_SCHED_NUM", "3")))).AssertSuccess();
+        Assert.Equal("3", r.Result("count"));
+        Assert.Equal("3", r.Result("schedulers"));
+        Assert.Equal("3", r.Result("options_default"));
+    }
+
+    [Fact]
+    public async Task Configure_AfterStart_ThrowsInvalidOperation_AndRuntimeKeepsWorking()
+    {
+        var r = (await TestHost.RunAsync("configure-after-start", TestHost.Env(("CO_SCHED_NUM", "2")))).AssertSuccess();
+        Assert.Equal("InvalidOperationException", r.Result("configure_after_start"));
+        Assert.Equal("2", r.Result("count_before"));
+        Assert.Equal("2", r.Result("count_after"));
+        Assert.Equal("2", r.Result("schedulers_after"));
+        Assert.Equal("True", r.Result("still_runs"));
+    }
+
+    [Fact]
+    public async Task Configure_SchedulerCountBelowOne_ThrowsArgumentException()
+    {
+        var r = (await TestHost.RunAsync("configure-invalid")).AssertSuccess();
+        Assert.True(r.Result("is_argument_exception") == "True",
+            $"Configure(SchedulerCount = 0) threw {r.Result("configure_zero")}, expected an ArgumentException\n{r.Describe()}");
+        Assert.True(r.Result("is_argument_exception_neg") == "True",
+            $"Configure(SchedulerCount = -3) threw {r.Result("configure_negative")}, expected an ArgumentException\n{r.Describe()}");
+    }
+
+    [Fact]
+    public async Task Configure_Null_ThrowsArgumentNull()
+    {
+        var r = (await TestHost.RunAsync("configure-null")).AssertSuccess();
+        Assert.Equal("ArgumentNullException", r.Result("configure_null"));
+    }
+
+    [Fact]
+    public async Task Stop_ThenEveryGoForm_ThrowsInvalidOperation()
+    {
+        var r = (await TestHost.RunAsync("stop")).AssertSuccess();
+        Assert.Equal("1", r.Result("stopped"));
+        foreach (var key in new[] { "go_action", "go_action_t", "go_func", "go_func_t",
+                                    "sched_go_action", "sched_go_action_t", "sched_go_func", "sched_go_func_t" })
+            Assert.True(r.Result(key) == "InvalidOperationException", $"{key} after Stop: {r.Result(key)}\n{r.Describe()}");
+    }
+
+    [Theory]
+    [InlineData("sync")]
+    [InlineData("async")]
+    public async Task UnhandledException_NoHandler_PrintsCoroutineIdToStderr_AndSchedulerKeepsRunning(string kind)
+    {
+        var r = (await TestHost.RunAsync("unhandled", TestHost.Env(), 60_000, kind)).AssertSuccess();
+        string id = r.Result("thrower_id");
+        Assert.True(int.TryParse(id, CultureInfo.InvariantCulture, out int idNum) && idNum >= 0, r.Describe());
+        Assert.Equal("True", r.Result("after_ok"));
+        var idPattern = new Regex($@"(?<![0-9]){Regex.Escape(id)}(?![0-9])");
+        Assert.True(HostResult.Lines(r.Stderr).Any(l => idPattern.IsMatch(l)),
+            $"no stderr line names coroutine id {id}\n{r.Describe()}");
+        Assert.True(r.Stderr.Contains("boom-unhandled-marker-" + kind, StringComparison.Ordinal) ||
+                    r.Stderr.Contains("InvalidOperationException", StringComparison.Ordinal),
+            $"stderr does not describe the exception\n{r.Describe()}");
+    }
+
+    [Fact]
+    public async Task ProcessExits_WhenMainReturns_WithParkedCoroutines_AndNoStop()
+    {
+        var r = await TestHost.RunAsync("exit-without-stop", TestHost.Env(), 30_000);
+        Assert.False(r.TimedOut, "process did not exit after Main returned (foreground runtime threads?)\n" + r.Describe());
+        r.AssertSuccess();
+        Assert.Equal("1", r.Result("main_returning"));
+    }
+
+    [Fact]
+    public async Task SyncStackSize_IsHonouredForSyncCoroutineThreads()
+    {
+        var r = await TestHost.RunAsync("stack-size", TestHost.Env(), 60_000, (16 * 1024 * 1024).ToString(CultureInfo.InvariantCulture));
+        r.AssertSuccess();
+        Assert.Equal("True", r.Result("ran"));
+        Assert.NotEqual("0", r.Result("before"));
+        Assert.NotEqual("0", r.Result("after"));
+    }
+
+    [Fact]
+    public void TestHostDll_IsFound()
+    {
+        Assert.True(File.Exists(TestHost.DllPath), TestHost.DllPath);
+    }
+}

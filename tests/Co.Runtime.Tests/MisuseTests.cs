@@ -1,0 +1,121 @@
+using Xunit;
+
+namespace Co.Tests;
+
+/// <summary>Misuse: coroutine-only calls outside a coroutine, null delegates, bad arguments.</summary>
+public class MisuseTests
+{
+    private static void AssertHelpful(InvalidOperationException e)
+    {
+        Assert.False(string.IsNullOrWhiteSpace(e.Message));
+        Assert.Contains("coroutine", e.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void Yield_OutsideCoroutine_ThrowsInvalidOperation()
+    {
+        AssertHelpful(Assert.Throws<InvalidOperationException>(() => Coroutine.Yield()));
+    }
+
+    [Fact]
+    public async Task YieldAsync_OutsideCoroutine_ThrowsInvalidOperation()
+    {
+        AssertHelpful(await Assert.ThrowsAsync<InvalidOperationException>(async () => await Coroutine.YieldAsync()));
+    }
+
+    [Fact]
+    public void TimedOut_OutsideCoroutine_ThrowsInvalidOperation()
+    {
+        AssertHelpful(Assert.Throws<InvalidOperationException>(() => Coroutine.TimedOut));
+    }
+
+    [Fact]
+    public async Task CoroutineOnlyCalls_OnPlainThread_ThrowInvalidOperation()
+    {
+        await CoRun.Thread(() =>
+        {
+            AssertHelpful(Assert.Throws<InvalidOperationException>(() => Coroutine.Yield()));
+            AssertHelpful(Assert.Throws<InvalidOperationException>(() => Coroutine.TimedOut));
+            var p = new Pool<object>();
+            AssertHelpful(Assert.Throws<InvalidOperationException>(() => p.Pop()));
+            AssertHelpful(Assert.Throws<InvalidOperationException>(() => p.Push(new object())));
+        });
+    }
+
+    [Fact]
+    public async Task CoroutineOnlyCalls_OnThreadPool_ThrowInvalidOperation()
+    {
+        await Task.Run(async () =>
+        {
+            AssertHelpful(Assert.Throws<InvalidOperationException>(() => Coroutine.Yield()));
+            AssertHelpful(await Assert.ThrowsAsync<InvalidOperationException>(async () => await Coroutine.YieldAsync()));
+        });
+    }
+
+    [Fact]
+    public void Go_NullDelegates_ThrowArgumentNull()
+    {
+        Assert.Throws<ArgumentNullException>(() => Coroutine.Go((Action)null!));
+        Assert.Throws<ArgumentNullException>(() => Coroutine.Go((Func<Task>)null!));
+        Assert.Throws<ArgumentNullException>(() => Coroutine.Go((Action<int>)null!, 1));
+        Assert.Throws<ArgumentNullException>(() => Coroutine.Go((Func<int, Task>)null!, 1));
+        var s = CoRun.S(0);
+        Assert.Throws<ArgumentNullException>(() => s.Go((Action)null!));
+        Assert.Throws<ArgumentNullException>(() => s.Go((Func<Task>)null!));
+        Assert.Throws<ArgumentNullException>(() => s.Go((Action<string>)null!, "x"));
+        Assert.Throws<ArgumentNullException>(() => s.Go((Func<string, Task>)null!, "x"));
+    }
+
+    [Fact]
+    public async Task Go_NullDelegates_InsideCoroutine_ThrowArgumentNull()
+    {
+        await CoRun.Sync(() =>
+        {
+            Assert.Throws<ArgumentNullException>(() => Coroutine.Go((Action)null!));
+            Assert.Throws<ArgumentNullException>(() => Coroutine.Go((Func<Task>)null!));
+        });
+    }
+
+    [Fact]
+    public void Sleep_Negative_ThrowsArgumentOutOfRange()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => Coroutine.Sleep(-1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Coroutine.Sleep(int.MinValue));
+    }
+
+    [Fact]
+    public async Task Sleep_Negative_InCoroutine_ThrowsArgumentOutOfRange()
+    {
+        await CoRun.Sync(() => Assert.Throws<ArgumentOutOfRangeException>(() => Coroutine.Sleep(-1)));
+        await CoRun.Async(async () =>
+        {
+            Assert.Throws<ArgumentOutOfRangeException>(() => Coroutine.Sleep(-5));
+            await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await Coroutine.SleepAsync(-5));
+        });
+    }
+
+    [Fact]
+    public async Task SleepAsync_Negative_OutsideCoroutine_ThrowsArgumentOutOfRange()
+    {
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await Coroutine.SleepAsync(-5));
+    }
+
+    [Fact]
+    public async Task WaitTimeouts_BelowMinusOne_ThrowArgumentOutOfRange()
+    {
+        var ev = new Event();
+        Assert.Throws<ArgumentOutOfRangeException>(() => ev.Wait(-2));
+        await CoRun.Async(async () =>
+            await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await ev.WaitAsync(-2)));
+    }
+
+    [Fact]
+    public void Configure_Null_AfterStart_Throws()
+    {
+        var done = new ManualResetEventSlim();
+        Coroutine.Go(done.Set);
+        Assert.True(done.Wait(10_000));
+        var e = Record.Exception(() => Coroutine.Configure(null!));
+        Assert.True(e is ArgumentNullException or InvalidOperationException, $"Configure(null) threw {e?.GetType().Name ?? "nothing"}");
+    }
+}
