@@ -48,8 +48,8 @@ public static class MicroRunner
         var job = Job.Default
             .WithToolchain(new InProcessEmitToolchain(TimeSpan.FromMinutes(4), logOutput: true))
             .WithLaunchCount(1)
-            .WithWarmupCount(Harness.Quick ? 1 : 3)
-            .WithIterationCount(Harness.Quick ? 3 : 9)
+            .WithWarmupCount(Harness.Quick ? 1 : 4)
+            .WithIterationCount(Harness.Quick ? 3 : 15)
             .WithIterationTime(TimeInterval.FromMilliseconds(Harness.Quick ? 100 : 250))
             .WithId("Short");
         var config = ManualConfig.CreateEmpty()

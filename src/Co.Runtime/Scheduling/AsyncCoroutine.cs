@@ -24,6 +24,11 @@ internal abstract class AsyncCoroutine(Scheduler scheduler) : CoroutineBase(sche
         }
 
         AssignId();
+        StartInCreatorContext();
+    }
+
+    protected sealed override void Start()
+    {
         Task? task;
         try
         {

@@ -11,7 +11,17 @@ namespace Co.Scheduling;
 /// </remarks>
 internal abstract class CoroutineBase : SynchronizationContext, IRunnable
 {
-    protected CoroutineBase(Scheduler scheduler) => Scheduler = scheduler;
+    private static readonly ContextCallback s_start = static coroutine => ((CoroutineBase)coroutine!).Start();
+
+    /// <summary>The creator's execution context (AsyncLocal values, Activity.Current, culture), flowed into the
+    /// coroutine as Task.Run and Thread.Start flow it; null when the creator suppressed the flow.</summary>
+    private readonly ExecutionContext? _creatorContext;
+
+    protected CoroutineBase(Scheduler scheduler)
+    {
+        Scheduler = scheduler;
+        _creatorContext = ExecutionContext.Capture();
+    }
 
     internal Scheduler Scheduler { get; }
 
@@ -25,6 +35,22 @@ internal abstract class CoroutineBase : SynchronizationContext, IRunnable
 
     /// <summary>Starts the coroutine (or, for an async one that completed elsewhere, finishes it) on the runner.</summary>
     public abstract void Execute(Worker runner);
+
+    /// <summary>Runs <see cref="Start"/> in the creator's execution context.</summary>
+    protected void StartInCreatorContext()
+    {
+        if (_creatorContext is null)
+        {
+            Start();
+        }
+        else
+        {
+            ExecutionContext.Run(_creatorContext, s_start, this);
+        }
+    }
+
+    /// <summary>Runs the body up to its end (sync) or its first suspension (async).</summary>
+    protected abstract void Start();
 
     /// <summary>Takes an id from the scheduler; runs on the baton holder when the coroutine starts.</summary>
     protected void AssignId() => Id = Scheduler.AllocateId();

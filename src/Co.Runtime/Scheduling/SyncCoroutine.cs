@@ -12,15 +12,23 @@ internal abstract class SyncCoroutine(Scheduler scheduler) : CoroutineBase(sched
         AssignId();
         try
         {
+            StartInCreatorContext();
+        }
+        finally
+        {
+            ReleaseId();
+        }
+    }
+
+    protected sealed override void Start()
+    {
+        try
+        {
             RunBody();
         }
         catch (Exception exception)
         {
             UnhandledExceptions.Report(this, exception);
-        }
-        finally
-        {
-            ReleaseId();
         }
     }
 

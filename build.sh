@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# One entry point for Co for .NET: build | test | bench | demo.
+#   ./build.sh demo    runs the main demo (samples/SeedExamples: co's documented examples, live)
+#   ./build.sh test    installs what the tests need, builds, runs every test suite
+#   ./build.sh bench   runs the side-by-side benchmarks (ratios against baselines measured in the same run)
+#   ./build.sh build   builds everything in Release
+set -euo pipefail
+cd "$(dirname "$0")"
+
+CONFIG=Release
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+require_dotnet() {
+  if ! command -v dotnet >/dev/null 2>&1; then
+    echo "build.sh: the .NET 10 SDK (dotnet) is required and was not found on PATH." >&2
+    exit 1
+  fi
+}
+
+build() {
+  require_dotnet
+  dotnet build Co.sln -c "$CONFIG" -nologo -v quiet
+}
+
+run_tests() {
+  require_dotnet
+  build
+  local log
+  log=$(mktemp)
+  set +e
+  dotnet test Co.sln -c "$CONFIG" --no-build -nologo --logger "console;verbosity=normal" 2>&1 | tee "$log"
+  local status=${PIPESTATUS[0]}
+  set -e
+  # One plain summary line over all test assemblies ("N passed, N failed"), for people and CI alike.
+  local passed failed
+  passed=$(grep -Eo 'Passed: +[0-9]+' "$log" | awk '{ s += $2 } END { print s + 0 }')
+  failed=$(grep -Eo 'Failed: +[0-9]+' "$log" | awk '{ s += $2 } END { print s + 0 }')
+  rm -f "$log"
+  echo "${passed:-0} passed, ${failed:-0} failed"
+  if [ "${passed:-0}" -eq 0 ] && [ "$status" -eq 0 ]; then
+    echo "build.sh: no test ran" >&2
+    return 1
+  fi
+  return "$status"
+}
+
+case "${1:-build}" in
+  build) build ;;
+  test) run_tests ;;
+  bench)
+    require_dotnet
+    shift
+    dotnet run -c "$CONFIG" --project bench/Co.Benchmarks -- "${@:-all}" ;;
+  demo)
+    require_dotnet
+    dotnet run -c "$CONFIG" --project samples/SeedExamples ;;
+  *)
+    echo "usage: ./build.sh build|test|bench|demo" >&2
+    exit 2 ;;
+esac
