@@ -87,7 +87,8 @@ public static class Coroutine
         SchedulerGroup.Next().Go(body, argument);
     }
 
-    /// <summary>The scheduler the next <see cref="Go(Action)"/> would use (co's <c>next_scheduler</c>).</summary>
+    /// <summary>Takes the next scheduler of the round-robin that <see cref="Go(Action)"/> uses (co's
+    /// <c>next_scheduler</c>): <c>Coroutine.NextScheduler().Go(f)</c> is what <c>Coroutine.Go(f)</c> does.</summary>
     public static Scheduler NextScheduler() => SchedulerGroup.Next();
 
     /// <summary>Suspends the current coroutine for <paramref name="ms"/> milliseconds; outside a coroutine, sleeps the
