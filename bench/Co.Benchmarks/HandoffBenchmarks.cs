@@ -54,7 +54,7 @@ public static class HandoffBenchmarks
 
         double? baseMed = null;
         var b = new BenchResult { Name = Baseline, Group = "handoff", Unit = "ns/switch", Target = TargetKind.Baseline,
-            Notes = $"2 threads pinned to CPU {FutexCpu}, futex wait/wake on a NativeMemory word; {roundTrips:N0} round trips (2 switches each) per round",
+            Notes = $"2 threads pinned to CPU {FutexCpu}, futex park/unpark (wake skipped when the peer is awake) on NativeMemory words; {roundTrips:N0} round trips (2 switches each) per round",
             Error = futexError };
         if (futex.Count > 0)
         {
@@ -80,13 +80,19 @@ public static class HandoffBenchmarks
 
     private static string Describe(Exception e) => e is TimeoutException ? "HANG: " + e.Message : e.GetType().Name + ": " + e.Message;
 
-    /// <summary>One round of the raw pinned futex handoff; returns ns per switch.</summary>
+    /// <summary>
+    /// One round of the raw pinned futex handoff; returns ns per switch. Each thread owns a futex word (own cache
+    /// line, NativeMemory so it never moves) with three states — 0 idle, 1 permit pending, -1 owner asleep — so a
+    /// handoff is one wake of a sleeping peer and one wait, and the wake syscall is skipped when the peer is awake:
+    /// the cheapest correct futex handoff, the floor for a baton pass between two OS threads.
+    /// </summary>
     private static unsafe double FutexRound(int roundTrips)
     {
-        int* word = (int*)NativeMemory.AlignedAlloc(64, 64);   // does not move; 0 = A's turn, 1 = B's turn
+        byte* block = (byte*)NativeMemory.AlignedAlloc(128, 64);
         try
         {
-            *word = 0;
+            int* wa = (int*)block, wb = (int*)(block + 64);
+            *wa = 0; *wb = 0;
             using var start = new Barrier(2);
             long elapsed = 0;
             Exception? failure = null;
@@ -99,9 +105,8 @@ public static class HandoffBenchmarks
                     long t0 = Stopwatch.GetTimestamp();
                     for (int i = 0; i < roundTrips; i++)
                     {
-                        Volatile.Write(ref *word, 1);
-                        Native.FutexWake(word, 1);
-                        while (Volatile.Read(ref *word) == 1) Native.FutexWait(word, 1);
+                        Unpark(wb);
+                        Park(wa);
                     }
                     elapsed = Stopwatch.GetTimestamp() - t0;
                 }
@@ -115,9 +120,8 @@ public static class HandoffBenchmarks
                     start.SignalAndWait();
                     for (int i = 0; i < roundTrips; i++)
                     {
-                        while (Volatile.Read(ref *word) == 0) Native.FutexWait(word, 0);
-                        Volatile.Write(ref *word, 0);
-                        Native.FutexWake(word, 1);
+                        Park(wb);
+                        Unpark(wa);
                     }
                 }
                 catch (Exception e) { failure = e; }
@@ -127,13 +131,26 @@ public static class HandoffBenchmarks
             if (failure is not null) throw failure;
             return Harness.NsPerOp(elapsed, 2L * roundTrips);
         }
-        finally { NativeMemory.AlignedFree(word); }
+        finally { NativeMemory.AlignedFree(block); }
+    }
+
+    private static unsafe void Park(int* word)
+    {
+        if (Interlocked.CompareExchange(ref *word, -1, 0) == 1) { Volatile.Write(ref *word, 0); return; }
+        while (Volatile.Read(ref *word) == -1) Native.FutexWait(word, -1);
+        Volatile.Write(ref *word, 0);
+    }
+
+    private static unsafe void Unpark(int* word)
+    {
+        if (Interlocked.Exchange(ref *word, 1) == -1) Native.FutexWake(word, 1);
     }
 
     /// <summary>What the sync ping-pong saw about its threads (a sync coroutine keeps its OS thread for life).</summary>
     private sealed class SyncObservations
     {
         public readonly HashSet<int> Cpus = new();
+        public readonly HashSet<string> Allowed = new();   // Cpus_allowed_list of the coroutines' threads
         public bool SameThread;            // A and B ran on one OS thread (impossible for two parked sync coroutines)
         public bool ThreadChanged;         // a coroutine's thread changed between its start and its end
         public bool WrongScheduler;
@@ -141,6 +158,7 @@ public static class HandoffBenchmarks
         {
             lock (this)
                 return $"CPUs seen by the coroutines: {(Cpus.Count == 0 ? "none" : string.Join(",", Cpus.Order()))}"
+                       + $"; their threads' Cpus_allowed_list: {(Allowed.Count == 0 ? "none" : string.Join(" | ", Allowed.Order()))}"
                        + (SameThread ? "; A and B shared one thread" : "; A and B on distinct threads")
                        + (ThreadChanged ? "; ANOMALY: a sync coroutine changed OS thread" : "")
                        + (WrongScheduler ? "; ANOMALY: ran off scheduler 0" : "");
@@ -160,6 +178,7 @@ public static class HandoffBenchmarks
         s.Go(() =>
         {
             int tid = Environment.CurrentManagedThreadId, cpu0 = Native.CurrentCpu();
+            NoteAffinity(obs);
             long t0 = Stopwatch.GetTimestamp();
             for (int i = 0; i < roundTrips; i++)
             {
@@ -174,6 +193,7 @@ public static class HandoffBenchmarks
         s.Go(() =>
         {
             int tid = Environment.CurrentManagedThreadId, cpu0 = Native.CurrentCpu();
+            NoteAffinity(obs);
             for (int i = 0; i < roundTrips; i++)
             {
                 a.Wait();
@@ -186,6 +206,18 @@ public static class HandoffBenchmarks
         done.Wait(SyncEvent);
         lock (obs) if (tidA == tidB) obs.SameThread = true;
         return Harness.NsPerOp(elapsed, 2L * roundTrips);
+    }
+
+    private static void NoteAffinity(SyncObservations obs)
+    {
+        string allowed = "?";
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/thread-self/status"))
+                if (line.StartsWith("Cpus_allowed_list:", StringComparison.Ordinal)) { allowed = line.Substring(18).Trim(); break; }
+        }
+        catch (IOException) { }
+        lock (obs) obs.Allowed.Add(allowed);
     }
 
     private static void Observe(SyncObservations obs, int tidAtStart, int cpuAtStart)

@@ -181,6 +181,9 @@ public static class MemoryBenchmarks
                 rss.Median = perRss; thr.Median = perThr; count.Median = target;
                 log.Add($"{target:N0} parked: {perRss / 1024:F1} KiB RSS and {perThr:F3} threads each ({snap.Threads} threads; this step parked in {parkMs:F0} ms)");
                 Console.WriteLine($"[parked-sync] {log[^1]}");
+                // Record the step at once: should the next step crash the process, the parent keeps this one.
+                EmitSync(count, rss, thr, reached, $"cumulative steps {string.Join(", ", steps)}, each sync coroutine parked in Event.Wait; "
+                                                   + "recorded before the next step (a later row replaces this one); " + string.Join("; ", log));
             }
             if (stop is null) stop = $"stopped at the bound {steps[^1]:N0} with no failure";
             var rel = Stopwatch.StartNew();
@@ -195,12 +198,17 @@ public static class MemoryBenchmarks
             }
         }
         catch (Exception e) { count.Error = e.GetType().Name + ": " + e.Message; }
+        if (reached == 0) { rss.Error = thr.Error = "no step succeeded"; }
+        EmitSync(count, rss, thr, reached, $"cumulative steps {string.Join(", ", steps)}, each sync coroutine parked in Event.Wait; {stop}; {release}; "
+                                           + string.Join("; ", log) + Prefix(Harness.TakeAnomalies()));
+    }
+
+    private static void EmitSync(BenchResult count, BenchResult rss, BenchResult thr, int reached, string notes)
+    {
         count.Samples = rss.Samples = thr.Samples = reached > 0 ? 1 : 0;
-        count.Notes = $"cumulative steps {string.Join(", ", steps)}, each sync coroutine parked in Event.Wait; {stop}; {release}; "
-                      + string.Join("; ", log) + Prefix(Harness.TakeAnomalies());
+        count.Notes = notes;
         rss.Notes = reached > 0 ? $"RSS delta per parked sync coroutine at {reached:N0} parked" : "";
         thr.Notes = reached > 0 ? $"OS threads added per parked sync coroutine at {reached:N0} parked" : "";
-        if (reached == 0) { rss.Error = thr.Error = "no step succeeded"; }
         ResultSink.Add(count);
         ResultSink.Add(rss);
         ResultSink.Add(thr);

@@ -63,7 +63,7 @@ public sealed class BenchResult
     {
         if (v is not double d) return "—";
         double a = Math.Abs(d);
-        string s = a >= 1000 ? d.ToString("N0", CultureInfo.InvariantCulture)
+        string s = a >= 1000 || (a >= 1 && d == Math.Floor(d)) ? d.ToString("N0", CultureInfo.InvariantCulture)
                  : a >= 100 ? d.ToString("F1", CultureInfo.InvariantCulture)
                  : a >= 10 ? d.ToString("F2", CultureInfo.InvariantCulture)
                  : d.ToString("F3", CultureInfo.InvariantCulture);

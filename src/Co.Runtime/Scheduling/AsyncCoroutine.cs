@@ -15,6 +15,8 @@ internal abstract class AsyncCoroutine(Scheduler scheduler) : CoroutineBase(sche
     /// <summary>The body's task once started and not yet complete; the second run-queue execution finishes it.</summary>
     private Task? _pending;
 
+    internal sealed override SynchronizationContext StepContext => this;
+
     public sealed override void Execute(Worker runner)
     {
         if (_pending is { } pending)

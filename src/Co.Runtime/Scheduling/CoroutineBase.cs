@@ -28,6 +28,10 @@ internal abstract class CoroutineBase : SynchronizationContext, IRunnable
     /// <summary>The coroutine id (co's formula: scheduler i runs ids i, i+N, ...); -1 until the coroutine starts.</summary>
     internal int Id { get; private set; } = -1;
 
+    /// <summary>The synchronization context the coroutine's steps run in: the coroutine itself for async coroutines,
+    /// none for sync ones (a blocking wait on a context-bound continuation would deadlock their own thread).</summary>
+    internal abstract SynchronizationContext? StepContext { get; }
+
     /// <summary>co::timeout(): whether the last I/O call of this coroutine timed out.</summary>
     internal bool TimedOut { get; set; }
 

@@ -6,7 +6,8 @@ namespace Co.Scheduling;
 /// </summary>
 internal sealed class RunQueue
 {
-    private IRunnable?[] _items = new IRunnable?[256];
+    /// <summary>The ring; slots are a struct so that stores skip the covariant array-store type check.</summary>
+    private Slot[] _items = new Slot[256];
     private int _head;
     private int _count;
 
@@ -19,7 +20,7 @@ internal sealed class RunQueue
             Grow();
         }
 
-        _items[(_head + _count) & (_items.Length - 1)] = item;
+        _items[(_head + _count) & (_items.Length - 1)].Item = item;
         _count++;
     }
 
@@ -32,7 +33,7 @@ internal sealed class RunQueue
         }
 
         _head = (_head - 1) & (_items.Length - 1);
-        _items[_head] = item;
+        _items[_head].Item = item;
         _count++;
     }
 
@@ -43,8 +44,8 @@ internal sealed class RunQueue
             return null;
         }
 
-        IRunnable? item = _items[_head];
-        _items[_head] = null;
+        IRunnable? item = _items[_head].Item;
+        _items[_head].Item = null;
         _head = (_head + 1) & (_items.Length - 1);
         _count--;
         return item;
@@ -52,7 +53,7 @@ internal sealed class RunQueue
 
     private void Grow()
     {
-        var larger = new IRunnable?[_items.Length * 2];
+        var larger = new Slot[_items.Length * 2];
         for (int i = 0; i < _count; i++)
         {
             larger[i] = _items[(_head + i) & (_items.Length - 1)];
@@ -60,5 +61,10 @@ internal sealed class RunQueue
 
         _items = larger;
         _head = 0;
+    }
+
+    private struct Slot
+    {
+        public IRunnable? Item;
     }
 }

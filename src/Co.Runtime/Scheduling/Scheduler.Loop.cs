@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Co.Platform;
 using Co.Platform.Linux;
 using Co.Scheduling;
@@ -42,8 +43,7 @@ public sealed partial class Scheduler
     /// <summary>Freed coroutine ids, reused first; holder only.</summary>
     private readonly Stack<int> _freeIds = new();
 
-    /// <summary>Pooled async wait nodes and yield items; holder only.</summary>
-    private readonly Stack<AsyncWaitNode> _asyncNodes = new();
+    /// <summary>Pooled yield items; holder only.</summary>
     private readonly Stack<ContinuationItem> _continuationItems = new();
 
     private readonly int _schedulerCount;
@@ -64,6 +64,10 @@ public sealed partial class Scheduler
 
     /// <summary>How many ids this scheduler has handed out in total: the next new id is Id + count * N.</summary>
     private int _idsIssued;
+
+    /// <summary>Pooled async wait nodes, linked through <see cref="WaitNode.ListNext"/> (free while pooled); holder only.</summary>
+    private AsyncWaitNode? _freeNodes;
+    private int _freeNodeCount;
 
     internal Scheduler(int id, int schedulerCount, CoroutineOptions options, int pinCpu)
     {
@@ -129,30 +133,7 @@ public sealed partial class Scheduler
     {
         while (!me.Retired)
         {
-            IRunnable? item = TakeNext();
-            if (item is null)
-            {
-                me.Retired = true;
-                return;
-            }
-
-            CoroutineBase? owner = item.Owner;
-            me.Running = owner;
-            if (owner is not null && !ReferenceEquals(SynchronizationContext.Current, owner as AsyncCoroutine))
-            {
-                SynchronizationContext.SetSynchronizationContext(owner as AsyncCoroutine);
-            }
-
-            try
-            {
-                item.Execute(me);
-            }
-            catch (Exception exception)
-            {
-                UnhandledExceptions.Report(owner, exception);
-            }
-
-            me.Running = null;
+            RunNext(me);
         }
     }
 
@@ -224,16 +205,29 @@ public sealed partial class Scheduler
 
     internal AsyncWaitNode RentAsyncNode(CoroutineBase owner)
     {
-        AsyncWaitNode node = _asyncNodes.TryPop(out AsyncWaitNode? pooled) ? pooled : new AsyncWaitNode(this);
+        AsyncWaitNode? node = _freeNodes;
+        if (node is null)
+        {
+            node = new AsyncWaitNode(this);
+        }
+        else
+        {
+            _freeNodes = (AsyncWaitNode?)node.ListNext;
+            node.ListNext = null;
+            _freeNodeCount--;
+        }
+
         node.Owner = owner;
         return node;
     }
 
     internal void ReturnAsyncNode(AsyncWaitNode node)
     {
-        if (_asyncNodes.Count < MaxPooledNodes)
+        if (_freeNodeCount < MaxPooledNodes)
         {
-            _asyncNodes.Push(node);
+            node.ListNext = _freeNodes;
+            _freeNodes = node;
+            _freeNodeCount++;
         }
     }
 
@@ -246,6 +240,44 @@ public sealed partial class Scheduler
         {
             _continuationItems.Push(item);
         }
+    }
+
+    /// <summary>One turn of <see cref="RunLoop"/>: takes the next item and runs it as its owner coroutine, in its
+    /// synchronization context.</summary>
+    /// <remarks>Kept out of the loop method: a method entered once per thread and never left only ever runs as
+    /// on-stack-replacement code, which reaches thread statics through the slow <c>__tls_get_addr</c> path; a method
+    /// called once per item is tiered up normally.</remarks>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void RunNext(Worker me)
+    {
+        IRunnable? item = TakeNext();
+        if (item is null)
+        {
+            me.Retired = true;
+            return;
+        }
+
+        CoroutineBase? owner = item.Owner;
+        me.Running = owner;
+        if (owner is not null)
+        {
+            SynchronizationContext? context = owner.StepContext;
+            if (!ReferenceEquals(SynchronizationContext.Current, context))
+            {
+                SynchronizationContext.SetSynchronizationContext(context);
+            }
+        }
+
+        try
+        {
+            item.Execute(me);
+        }
+        catch (Exception exception)
+        {
+            UnhandledExceptions.Report(owner, exception);
+        }
+
+        me.Running = null;
     }
 
     /// <summary>The next runnable item, sleeping in the poller while there is none; null once stopped. Holder only.</summary>

@@ -7,6 +7,8 @@ namespace Co.Scheduling;
 /// </summary>
 internal abstract class SyncCoroutine(Scheduler scheduler) : CoroutineBase(scheduler)
 {
+    internal sealed override SynchronizationContext? StepContext => null;
+
     public sealed override void Execute(Worker runner)
     {
         AssignId();

@@ -18,7 +18,7 @@ namespace Co;
 /// <typeparam name="T">The item type.</typeparam>
 public sealed class Chan<T> : IWaitSource
 {
-    private readonly Lock _lock = new();
+    private readonly SpinGate _gate = new();
     private readonly T[] _buffer;
     private readonly WaitList _readers = new();
     private readonly WaitList _writers = new();
@@ -42,7 +42,7 @@ public sealed class Chan<T> : IWaitSource
     {
         get
         {
-            lock (_lock)
+            using (_gate.Enter())
             {
                 return _count;
             }
@@ -54,7 +54,7 @@ public sealed class Chan<T> : IWaitSource
     {
         get
         {
-            lock (_lock)
+            using (_gate.Enter())
             {
                 return _closed;
             }
@@ -67,7 +67,7 @@ public sealed class Chan<T> : IWaitSource
     {
         if (TryWrite(item, Timeout.Infinite) == ChanStatus.Closed)
         {
-            throw new ChanClosedException("Cannot write to a closed channel.");
+            throw WriteClosed();
         }
     }
 
@@ -78,26 +78,12 @@ public sealed class Chan<T> : IWaitSource
     {
         Waits.ValidateTimeout(ms, nameof(ms));
         long deadline = DeadlineOf(ms);
-        WaitNode node = Waits.SyncNode();
         while (true)
         {
-            int remaining;
-            lock (_lock)
+            WaitNode? node = PutOrEnlist(item, deadline, async: false, out ChanStatus status, out int remaining);
+            if (node is null)
             {
-                if (TryPutLocked(item, out ChanStatus status, out WaitNode? woken))
-                {
-                    woken?.Dispatch();
-                    return status;
-                }
-
-                remaining = Clock.MsUntil(deadline);
-                if (remaining == 0)
-                {
-                    return ChanStatus.TimedOut;
-                }
-
-                node.Arm(this);
-                _writers.Append(node);
+                return status;
             }
 
             if (Waits.Block(node, remaining) != WaitOutcome.Signaled)
@@ -110,8 +96,21 @@ public sealed class Chan<T> : IWaitSource
     /// <summary>Writes <paramref name="item"/> asynchronously, waiting while the channel is full.</summary>
     /// <exception cref="ChanClosedException">The channel is closed (from the await).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (from the await).</exception>
-    public ValueTask WriteAsync(T item, CancellationToken cancellationToken = default) =>
-        WriteOrThrowAsync(item, cancellationToken);
+    public ValueTask WriteAsync(T item, CancellationToken cancellationToken = default)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled(cancellationToken);
+        }
+
+        WaitNode? node = PutOrEnlist(item, long.MaxValue, async: true, out ChanStatus status, out _);
+        if (node is not null)
+        {
+            return WaitThenWriteOrThrowAsync(item, (AsyncWaitNode)node, cancellationToken);
+        }
+
+        return status == ChanStatus.Closed ? ValueTask.FromException(WriteClosed()) : ValueTask.CompletedTask;
+    }
 
     /// <summary>Writes <paramref name="item"/> asynchronously, waiting at most <paramref name="ms"/> milliseconds.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="ms"/> is less than -1.</exception>
@@ -119,7 +118,16 @@ public sealed class Chan<T> : IWaitSource
     public ValueTask<ChanStatus> TryWriteAsync(T item, int ms, CancellationToken cancellationToken = default)
     {
         Waits.ValidateTimeout(ms, nameof(ms));
-        return TryWriteCoreAsync(item, DeadlineOf(ms), cancellationToken);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<ChanStatus>(cancellationToken);
+        }
+
+        long deadline = DeadlineOf(ms);
+        WaitNode? node = PutOrEnlist(item, deadline, async: true, out ChanStatus status, out int remaining);
+        return node is null
+            ? new ValueTask<ChanStatus>(status)
+            : WaitThenWriteAsync(item, deadline, (AsyncWaitNode)node, remaining, cancellationToken);
     }
 
     /// <summary>Reads an item, waiting while the channel is empty.</summary>
@@ -128,7 +136,7 @@ public sealed class Chan<T> : IWaitSource
     {
         if (TryRead(out T item, Timeout.Infinite) == ChanStatus.Closed)
         {
-            throw new ChanClosedException("The channel is closed and has no more items.");
+            throw ReadClosed();
         }
 
         return item;
@@ -143,31 +151,16 @@ public sealed class Chan<T> : IWaitSource
     {
         Waits.ValidateTimeout(ms, nameof(ms));
         long deadline = DeadlineOf(ms);
-        WaitNode node = Waits.SyncNode();
         while (true)
         {
-            int remaining;
-            lock (_lock)
+            WaitNode? node = TakeOrEnlist(deadline, async: false, out item, out ChanStatus status, out int remaining);
+            if (node is null)
             {
-                if (TryTakeLocked(out item, out ChanStatus status, out WaitNode? woken))
-                {
-                    woken?.Dispatch();
-                    return status;
-                }
-
-                remaining = Clock.MsUntil(deadline);
-                if (remaining == 0)
-                {
-                    return ChanStatus.TimedOut;
-                }
-
-                node.Arm(this);
-                _readers.Append(node);
+                return status;
             }
 
             if (Waits.Block(node, remaining) != WaitOutcome.Signaled)
             {
-                item = default!;
                 return ChanStatus.TimedOut;
             }
         }
@@ -176,7 +169,21 @@ public sealed class Chan<T> : IWaitSource
     /// <summary>Reads an item asynchronously, waiting while the channel is empty.</summary>
     /// <exception cref="ChanClosedException">The channel is closed and drained (from the await).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (from the await).</exception>
-    public ValueTask<T> ReadAsync(CancellationToken cancellationToken = default) => ReadOrThrowAsync(cancellationToken);
+    public ValueTask<T> ReadAsync(CancellationToken cancellationToken = default)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<T>(cancellationToken);
+        }
+
+        WaitNode? node = TakeOrEnlist(long.MaxValue, async: true, out T item, out ChanStatus status, out _);
+        if (node is not null)
+        {
+            return WaitThenReadOrThrowAsync((AsyncWaitNode)node, cancellationToken);
+        }
+
+        return status == ChanStatus.Closed ? ValueTask.FromException<T>(ReadClosed()) : new ValueTask<T>(item);
+    }
 
     /// <summary>Reads an item asynchronously, waiting at most <paramref name="ms"/> milliseconds.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="ms"/> is less than -1.</exception>
@@ -184,7 +191,16 @@ public sealed class Chan<T> : IWaitSource
     public ValueTask<ChanReadResult<T>> TryReadAsync(int ms, CancellationToken cancellationToken = default)
     {
         Waits.ValidateTimeout(ms, nameof(ms));
-        return TryReadCoreAsync(DeadlineOf(ms), cancellationToken);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<ChanReadResult<T>>(cancellationToken);
+        }
+
+        long deadline = DeadlineOf(ms);
+        WaitNode? node = TakeOrEnlist(deadline, async: true, out T item, out ChanStatus status, out int remaining);
+        return node is null
+            ? new ValueTask<ChanReadResult<T>>(new ChanReadResult<T>(status, item))
+            : WaitThenReadAsync(deadline, (AsyncWaitNode)node, remaining, cancellationToken);
     }
 
     /// <summary>Closes the channel and wakes every waiter. Idempotent.</summary>
@@ -192,7 +208,7 @@ public sealed class Chan<T> : IWaitSource
     {
         WaitNode? readers;
         WaitNode? writers;
-        lock (_lock)
+        using (_gate.Enter())
         {
             if (_closed)
             {
@@ -210,7 +226,7 @@ public sealed class Chan<T> : IWaitSource
 
     void IWaitSource.Detach(WaitNode node)
     {
-        lock (_lock)
+        using (_gate.Enter())
         {
             if (!_readers.Remove(node))
             {
@@ -221,92 +237,157 @@ public sealed class Chan<T> : IWaitSource
 
     private static long DeadlineOf(int ms) => ms < 0 ? long.MaxValue : Clock.DeadlineAfter(ms);
 
+    private static ChanClosedException WriteClosed() => new("Cannot write to a closed channel.");
+
+    private static ChanClosedException ReadClosed() => new("The channel is closed and has no more items.");
+
+    /// <summary>Starts the limits of an enlisted async wait and awaits it; false when it timed out.</summary>
+    private static ValueTask<bool> AwaitEnlisted(AsyncWaitNode node, int remainingMs, CancellationToken cancellationToken)
+    {
+        node.StartLimits(remainingMs, cancellationToken);
+        return new ValueTask<bool>(node, node.Token);
+    }
+
+    /// <summary>Writes the item, or enlists a wait node as a writer, under the gate. Returns null with the final status
+    /// when the write is done, closed or out of time; otherwise the armed, enlisted node (sync or async) and the
+    /// milliseconds left to wait for it. Wakes the reader it made ready after releasing the gate.</summary>
+    private WaitNode? PutOrEnlist(T item, long deadline, bool async, out ChanStatus status, out int remaining)
+    {
+        WaitNode? woken;
+        using (_gate.Enter())
+        {
+            if (!TryPutLocked(item, out status, out woken))
+            {
+                remaining = Clock.MsUntil(deadline);
+                if (remaining == 0)
+                {
+                    status = ChanStatus.TimedOut;
+                    return null;
+                }
+
+                return Enlist(_writers, async);
+            }
+        }
+
+        remaining = 0;
+        woken?.Dispatch();
+        return null;
+    }
+
+    /// <summary>Reads an item, or enlists a wait node as a reader, under the gate; the counterpart of
+    /// <see cref="PutOrEnlist"/>.</summary>
+    private WaitNode? TakeOrEnlist(long deadline, bool async, out T item, out ChanStatus status, out int remaining)
+    {
+        WaitNode? woken;
+        using (_gate.Enter())
+        {
+            if (!TryTakeLocked(out item, out status, out woken))
+            {
+                remaining = Clock.MsUntil(deadline);
+                if (remaining == 0)
+                {
+                    status = ChanStatus.TimedOut;
+                    return null;
+                }
+
+                return Enlist(_readers, async);
+            }
+        }
+
+        remaining = 0;
+        woken?.Dispatch();
+        return null;
+    }
+
+    /// <summary>Arms the calling context's node on this channel and appends it to <paramref name="waiters"/>; under the gate.</summary>
+    private WaitNode Enlist(WaitList waiters, bool async)
+    {
+        WaitNode node;
+        if (async)
+        {
+            AsyncWaitNode asyncNode = Waits.AsyncNode();
+            asyncNode.ArmAsync(this);
+            node = asyncNode;
+        }
+        else
+        {
+            node = Waits.SyncNode();
+            node.Arm(this);
+        }
+
+        waiters.Append(node);
+        return node;
+    }
+
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask WriteOrThrowAsync(T item, CancellationToken cancellationToken)
+    private async ValueTask WaitThenWriteOrThrowAsync(T item, AsyncWaitNode node, CancellationToken cancellationToken)
     {
-        if (await TryWriteCoreAsync(item, long.MaxValue, cancellationToken).ConfigureAwait(false) == ChanStatus.Closed)
-        {
-            throw new ChanClosedException("Cannot write to a closed channel.");
-        }
-    }
-
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<ChanStatus> TryWriteCoreAsync(T item, long deadline, CancellationToken cancellationToken)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
         while (true)
         {
-            AsyncWaitNode node;
-            int remaining;
-            lock (_lock)
+            await AwaitEnlisted(node, Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+            WaitNode? next = PutOrEnlist(item, long.MaxValue, async: true, out ChanStatus status, out _);
+            if (next is null)
             {
-                if (TryPutLocked(item, out ChanStatus status, out WaitNode? woken))
+                if (status == ChanStatus.Closed)
                 {
-                    woken?.Dispatch();
-                    return status;
+                    throw WriteClosed();
                 }
 
-                remaining = Clock.MsUntil(deadline);
-                if (remaining == 0)
-                {
-                    return ChanStatus.TimedOut;
-                }
-
-                node = Waits.AsyncNode();
-                node.ArmAsync(this);
-                _writers.Append(node);
+                return;
             }
 
-            node.StartLimits(remaining, cancellationToken);
-            if (!await new ValueTask<bool>(node, node.Token).ConfigureAwait(false))
-            {
-                return ChanStatus.TimedOut;
-            }
+            node = (AsyncWaitNode)next;
         }
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<T> ReadOrThrowAsync(CancellationToken cancellationToken)
+    private async ValueTask<ChanStatus> WaitThenWriteAsync(T item, long deadline, AsyncWaitNode node, int remaining, CancellationToken cancellationToken)
     {
-        ChanReadResult<T> result = await TryReadCoreAsync(long.MaxValue, cancellationToken).ConfigureAwait(false);
-        return result.Status == ChanStatus.Closed
-            ? throw new ChanClosedException("The channel is closed and has no more items.")
-            : result.Value!;
+        while (await AwaitEnlisted(node, remaining, cancellationToken).ConfigureAwait(false))
+        {
+            WaitNode? next = PutOrEnlist(item, deadline, async: true, out ChanStatus status, out remaining);
+            if (next is null)
+            {
+                return status;
+            }
+
+            node = (AsyncWaitNode)next;
+        }
+
+        return ChanStatus.TimedOut;
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<ChanReadResult<T>> TryReadCoreAsync(long deadline, CancellationToken cancellationToken)
+    private async ValueTask<T> WaitThenReadOrThrowAsync(AsyncWaitNode node, CancellationToken cancellationToken)
     {
-        cancellationToken.ThrowIfCancellationRequested();
         while (true)
         {
-            AsyncWaitNode node;
-            int remaining;
-            lock (_lock)
+            await AwaitEnlisted(node, Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+            WaitNode? next = TakeOrEnlist(long.MaxValue, async: true, out T item, out ChanStatus status, out _);
+            if (next is null)
             {
-                if (TryTakeLocked(out T item, out ChanStatus status, out WaitNode? woken))
-                {
-                    woken?.Dispatch();
-                    return new ChanReadResult<T>(status, item);
-                }
-
-                remaining = Clock.MsUntil(deadline);
-                if (remaining == 0)
-                {
-                    return new ChanReadResult<T>(ChanStatus.TimedOut, default);
-                }
-
-                node = Waits.AsyncNode();
-                node.ArmAsync(this);
-                _readers.Append(node);
+                return status == ChanStatus.Closed ? throw ReadClosed() : item;
             }
 
-            node.StartLimits(remaining, cancellationToken);
-            if (!await new ValueTask<bool>(node, node.Token).ConfigureAwait(false))
-            {
-                return new ChanReadResult<T>(ChanStatus.TimedOut, default);
-            }
+            node = (AsyncWaitNode)next;
         }
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<ChanReadResult<T>> WaitThenReadAsync(long deadline, AsyncWaitNode node, int remaining, CancellationToken cancellationToken)
+    {
+        while (await AwaitEnlisted(node, remaining, cancellationToken).ConfigureAwait(false))
+        {
+            WaitNode? next = TakeOrEnlist(deadline, async: true, out T item, out ChanStatus status, out remaining);
+            if (next is null)
+            {
+                return new ChanReadResult<T>(status, item);
+            }
+
+            node = (AsyncWaitNode)next;
+        }
+
+        return new ChanReadResult<T>(ChanStatus.TimedOut, default);
     }
 
     /// <summary>Under the lock: buffers the item if there is room (claiming a reader to wake), or reports Closed.

@@ -14,7 +14,7 @@ namespace Co;
 /// </remarks>
 public sealed class CoMutex : IWaitSource
 {
-    private readonly Lock _lock = new();
+    private readonly SpinGate _gate = new();
     private readonly WaitList _waiters = new();
     private bool _locked;
 
@@ -23,7 +23,7 @@ public sealed class CoMutex : IWaitSource
     {
         get
         {
-            lock (_lock)
+            using (_gate.Enter())
             {
                 return _locked;
             }
@@ -34,7 +34,7 @@ public sealed class CoMutex : IWaitSource
     public void Lock()
     {
         WaitNode node = Waits.SyncNode();
-        lock (_lock)
+        using (_gate.Enter())
         {
             if (!_locked)
             {
@@ -53,7 +53,7 @@ public sealed class CoMutex : IWaitSource
     /// <returns>True if the mutex was acquired.</returns>
     public bool TryLock()
     {
-        lock (_lock)
+        using (_gate.Enter())
         {
             if (_locked)
             {
@@ -76,7 +76,7 @@ public sealed class CoMutex : IWaitSource
         }
 
         AsyncWaitNode node;
-        lock (_lock)
+        using (_gate.Enter())
         {
             if (!_locked)
             {
@@ -98,7 +98,7 @@ public sealed class CoMutex : IWaitSource
     public void Unlock()
     {
         WaitNode? next;
-        lock (_lock)
+        using (_gate.Enter())
         {
             if (!_locked)
             {
@@ -114,7 +114,7 @@ public sealed class CoMutex : IWaitSource
 
     void IWaitSource.Detach(WaitNode node)
     {
-        lock (_lock)
+        using (_gate.Enter())
         {
             _waiters.Remove(node);
         }

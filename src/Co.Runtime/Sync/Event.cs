@@ -10,7 +10,7 @@ namespace Co;
 /// </summary>
 public sealed class Event : IWaitSource
 {
-    private readonly Lock _lock = new();
+    private readonly SpinGate _gate = new();
     private readonly WaitList _waiters = new();
     private readonly bool _manualReset;
     private bool _signaled;
@@ -30,7 +30,7 @@ public sealed class Event : IWaitSource
     public void Signal()
     {
         WaitNode? woken;
-        lock (_lock)
+        using (_gate.Enter())
         {
             woken = _waiters.ClaimAll(WaitOutcome.Signaled);
             if (woken is null || _manualReset)
@@ -45,7 +45,7 @@ public sealed class Event : IWaitSource
     /// <summary>Returns the event to the unsignalled state.</summary>
     public void Reset()
     {
-        lock (_lock)
+        using (_gate.Enter())
         {
             _signaled = false;
         }
@@ -62,7 +62,7 @@ public sealed class Event : IWaitSource
     {
         Waits.ValidateTimeout(ms, nameof(ms));
         WaitNode node = Waits.SyncNode();
-        lock (_lock)
+        using (_gate.Enter())
         {
             if (TryConsumeSignal())
             {
@@ -124,7 +124,7 @@ public sealed class Event : IWaitSource
 
     void IWaitSource.Detach(WaitNode node)
     {
-        lock (_lock)
+        using (_gate.Enter())
         {
             _waiters.Remove(node);
         }
@@ -134,7 +134,7 @@ public sealed class Event : IWaitSource
     /// (<paramref name="signaled"/>: true if a signal was consumed, false for a zero timeout).</summary>
     private AsyncWaitNode? BeginAsyncWait(int ms, out bool signaled)
     {
-        lock (_lock)
+        using (_gate.Enter())
         {
             signaled = TryConsumeSignal();
             if (signaled || ms == 0)

@@ -9,7 +9,7 @@ namespace Co;
 /// </summary>
 public sealed class WaitGroup : IWaitSource
 {
-    private readonly Lock _lock = new();
+    private readonly SpinGate _gate = new();
     private readonly WaitList _waiters = new();
     private int _count;
 
@@ -26,7 +26,7 @@ public sealed class WaitGroup : IWaitSource
     {
         get
         {
-            lock (_lock)
+            using (_gate.Enter())
             {
                 return _count;
             }
@@ -38,7 +38,7 @@ public sealed class WaitGroup : IWaitSource
     public void Add(int n = 1)
     {
         WaitNode? released = null;
-        lock (_lock)
+        using (_gate.Enter())
         {
             long updated = (long)_count + n;
             if (updated < 0)
@@ -69,7 +69,7 @@ public sealed class WaitGroup : IWaitSource
     public void Wait()
     {
         WaitNode node = Waits.SyncNode();
-        lock (_lock)
+        using (_gate.Enter())
         {
             if (_count == 0)
             {
@@ -93,7 +93,7 @@ public sealed class WaitGroup : IWaitSource
         }
 
         AsyncWaitNode node;
-        lock (_lock)
+        using (_gate.Enter())
         {
             if (_count == 0)
             {
@@ -111,7 +111,7 @@ public sealed class WaitGroup : IWaitSource
 
     void IWaitSource.Detach(WaitNode node)
     {
-        lock (_lock)
+        using (_gate.Enter())
         {
             _waiters.Remove(node);
         }

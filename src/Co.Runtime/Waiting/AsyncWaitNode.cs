@@ -9,93 +9,105 @@ namespace Co.Waiting;
 /// pooled and resume on the captured context or the thread pool.
 /// </summary>
 /// <remarks>
-/// Continuation hand-shake (as in ManualResetValueTaskSourceCore): <see cref="_continuation"/> is null until either the
-/// awaiter registers its continuation (<see cref="OnCompleted"/>) or the wait is claimed (<see cref="Dispatch"/>);
-/// whichever comes second schedules the continuation. The claimer marks an early completion with
-/// <see cref="s_completedSentinel"/>. The ValueTask token is the node's version, so awaiting twice, or after the node was
-/// recycled, throws instead of reading another wait's result.
+/// <para><b>Continuation hand-shake.</b> <see cref="_continuation"/> is null until either the awaiter registers its
+/// continuation (<see cref="OnCompleted"/>) or the completed wait is published; whichever comes second schedules the
+/// continuation, and a publication that comes first leaves <see cref="s_completedSentinel"/>. For a coroutine's node
+/// both sides run on its scheduler's baton holder — <see cref="Dispatch"/> only enqueues the node, and its
+/// <see cref="Execute"/> publishes — so the hand-shake needs no atomic operation. Nodes awaited outside coroutines
+/// publish in <see cref="Dispatch"/> itself with a compare-and-swap (as ManualResetValueTaskSourceCore does).</para>
+/// <para><b>When the awaiter may see the result.</b> A claim (which fixes the outcome) comes before its dispatch, and
+/// the claimer still reads the node between the two (the chain link of <see cref="WaitNode.ListNext"/>). So the awaiter
+/// sees the wait as complete only once it is published: the slot holds the sentinel, installed by the publication or by
+/// <see cref="InvokeContinuation"/> just before it calls the continuation. Until then <see cref="GetStatus"/> reports
+/// Pending, and the node cannot be recycled under the claimer's feet.</para>
+/// <para>The ValueTask token is the node's version, so awaiting twice, or after the node was recycled, throws instead of
+/// reading another wait's result.</para>
 /// </remarks>
 internal sealed class AsyncWaitNode : WaitNode, IRunnable, IValueTaskSource, IValueTaskSource<bool>
 {
-    /// <summary>Marks "completed before any continuation was registered".</summary>
+    /// <summary>Marks "completion published": before registration by the dispatch, after it by the continuation run.</summary>
     private static readonly Action<object?> s_completedSentinel = static _ => throw new InvalidOperationException("Completion sentinel invoked.");
+
+    private static readonly Action<object?> s_cancel = static node => ((WaitNode)node!).Complete(WaitOutcome.Canceled);
 
     private static readonly TimerCallback s_timeout = static node => ((WaitNode)node!).Complete(WaitOutcome.TimedOut);
 
     /// <summary>The scheduler of the coroutine that created the wait; null for nodes awaited outside coroutines.</summary>
     private readonly Scheduler? _scheduler;
 
-    /// <summary>The awaiter's continuation; null before registration, <see cref="s_completedSentinel"/> on early completion.</summary>
+    /// <summary>The awaiter's continuation, null before registration, or <see cref="s_completedSentinel"/>.</summary>
     private Action<object?>? _continuation;
 
     /// <summary>The state passed along with <see cref="_continuation"/>.</summary>
     private object? _continuationState;
 
-    /// <summary>Captured only when the awaiter asked for the context to flow (OnCompleted rather than UnsafeOnCompleted).</summary>
-    private ExecutionContext? _executionContext;
-
-    /// <summary>Nodes outside coroutines: the SynchronizationContext or TaskScheduler captured at the await, if any.</summary>
-    private object? _schedulingContext;
-
-    /// <summary>Nodes outside coroutines: the timer of a timed wait (coroutine nodes use the scheduler's timer heap).</summary>
-    private ITimer? _externalTimer;
-
-    /// <summary>The wait's token, for the OperationCanceledException thrown on cancellation.</summary>
-    private CancellationToken _cancellationToken;
+    /// <summary>What only some waits need (cancellation, flowing an execution context, external nodes' context and
+    /// timer); created on first need and kept with the pooled node, so the common wait carries four fewer fields.</summary>
+    private Extras? _extras;
 
     internal AsyncWaitNode(Scheduler? scheduler) => _scheduler = scheduler;
 
-    /// <summary>The coroutine that created the wait: its continuation runs as that coroutine.</summary>
+    /// <summary>The coroutine that created the wait: its continuation runs as that coroutine. Null for external nodes.</summary>
     public CoroutineBase? Owner { get; set; }
 
     internal short Token => (short)Version;
+
+    private protected override TimerHeap? Timers => _scheduler?.Timers;
 
     /// <summary>Arms the node for a new wait on <paramref name="source"/>; returns the ValueTask token.</summary>
     internal short ArmAsync(IWaitSource? source)
     {
         _continuation = null;
         _continuationState = null;
-        _executionContext = null;
-        _schedulingContext = null;
         return (short)Arm(source);
     }
 
     /// <summary>Starts the timeout and cancellation of the armed wait; called after it is published to its source.</summary>
     internal void StartLimits(int timeoutMs, CancellationToken cancellationToken)
     {
-        _cancellationToken = cancellationToken;
         if (timeoutMs >= 0)
         {
             if (_scheduler is not null)
             {
-                StartTimer(_scheduler.Timers, timeoutMs);
+                StartTimer(timeoutMs);
             }
             else
             {
-                _externalTimer = TimeProvider.System.CreateTimer(s_timeout, this, TimeSpan.FromMilliseconds(timeoutMs), Timeout.InfiniteTimeSpan);
+                GetExtras().Timer = TimeProvider.System.CreateTimer(s_timeout, this, TimeSpan.FromMilliseconds(timeoutMs), Timeout.InfiniteTimeSpan);
             }
         }
 
-        RegisterCancellation(cancellationToken);
+        if (cancellationToken.CanBeCanceled)
+        {
+            Extras extras = GetExtras();
+            extras.Token = cancellationToken;
+            extras.Registration = cancellationToken.UnsafeRegister(s_cancel, this);
+        }
     }
 
     internal override void Dispatch()
     {
-        if (Interlocked.CompareExchange(ref _continuation, s_completedSentinel, null) is not null)
+        if (_scheduler is not null)
         {
-            ScheduleContinuation();
+            // Published by Execute on the holder; the node is not read here after it is enqueued.
+            _scheduler.Enqueue(this);
+        }
+        else if (Interlocked.CompareExchange(ref _continuation, s_completedSentinel, null) is not null)
+        {
+            // Published by the compare-and-swap; a continuation was registered, so the awaiter is suspended.
+            ScheduleExternalContinuation();
         }
     }
 
     public ValueTaskSourceStatus GetStatus(short token)
     {
         ValidateToken(token);
-        return Outcome switch
+        if (!ReferenceEquals(Volatile.Read(ref _continuation), s_completedSentinel))
         {
-            WaitOutcome.None => ValueTaskSourceStatus.Pending,
-            WaitOutcome.Canceled => ValueTaskSourceStatus.Canceled,
-            _ => ValueTaskSourceStatus.Succeeded,
-        };
+            return ValueTaskSourceStatus.Pending;
+        }
+
+        return Outcome == WaitOutcome.Canceled ? ValueTaskSourceStatus.Canceled : ValueTaskSourceStatus.Succeeded;
     }
 
     public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
@@ -103,19 +115,34 @@ internal sealed class AsyncWaitNode : WaitNode, IRunnable, IValueTaskSource, IVa
         ValidateToken(token);
         if ((flags & ValueTaskSourceOnCompletedFlags.FlowExecutionContext) != 0)
         {
-            _executionContext = ExecutionContext.Capture();
+            GetExtras().ExecutionContext = ExecutionContext.Capture();
         }
 
         if (_scheduler is null && (flags & ValueTaskSourceOnCompletedFlags.UseSchedulingContext) != 0)
         {
-            _schedulingContext = CaptureSchedulingContext();
+            GetExtras().SchedulingContext = CaptureSchedulingContext();
         }
 
         _continuationState = state;
-        if (Interlocked.CompareExchange(ref _continuation, continuation, null) is not null)
+        if (_scheduler is not null)
         {
+            // On the holder, as is every publication of this node.
+            EnsureOnOwnerScheduler();
+            if (_continuation is null)
+            {
+                _continuation = continuation;
+            }
+            else
+            {
+                _continuation = continuation;
+                _scheduler.Enqueue(this);
+            }
+        }
+        else if (Interlocked.CompareExchange(ref _continuation, continuation, null) is not null)
+        {
+            // Completed before the awaiter registered.
             _continuation = continuation;
-            ScheduleContinuation();
+            ScheduleExternalContinuation();
         }
     }
 
@@ -123,8 +150,31 @@ internal sealed class AsyncWaitNode : WaitNode, IRunnable, IValueTaskSource, IVa
 
     bool IValueTaskSource<bool>.GetResult(short token) => Finish(token) == WaitOutcome.Signaled;
 
-    /// <summary>Runs the continuation; the run queue calls it on the owning scheduler.</summary>
-    public void Execute(Worker runner) => RunContinuation();
+    /// <summary>On the owning scheduler's holder: publishes the completion, running the continuation if one is
+    /// registered (also reached through <see cref="OnCompleted"/> when the publication came first).</summary>
+    public void Execute(Worker runner)
+    {
+        if (_continuation is null)
+        {
+            _continuation = s_completedSentinel;
+            return;
+        }
+
+        RunContinuation();
+    }
+
+    internal override void ReleaseClaimSources()
+    {
+        if (_extras is { } extras)
+        {
+            extras.Timer?.Dispose();
+            extras.Timer = null;
+            extras.Registration.Dispose();
+            extras.Registration = default;
+        }
+
+        base.ReleaseClaimSources();
+    }
 
     private static object? CaptureSchedulingContext()
     {
@@ -137,17 +187,15 @@ internal sealed class AsyncWaitNode : WaitNode, IRunnable, IValueTaskSource, IVa
         return TaskScheduler.Current != TaskScheduler.Default ? TaskScheduler.Current : null;
     }
 
-    private void ScheduleContinuation()
+    private Extras GetExtras() => _extras ??= new Extras();
+
+    private void ScheduleExternalContinuation()
     {
-        if (_scheduler is not null)
-        {
-            _scheduler.Enqueue(this);
-        }
-        else if (_schedulingContext is SynchronizationContext context)
+        if (_extras?.SchedulingContext is SynchronizationContext context)
         {
             context.Post(static node => ((AsyncWaitNode)node!).RunContinuation(), this);
         }
-        else if (_schedulingContext is TaskScheduler taskScheduler)
+        else if (_extras?.SchedulingContext is TaskScheduler taskScheduler)
         {
             Task.Factory.StartNew(static node => ((AsyncWaitNode)node!).RunContinuation(), this, CancellationToken.None, TaskCreationOptions.DenyChildAttach, taskScheduler);
         }
@@ -159,7 +207,7 @@ internal sealed class AsyncWaitNode : WaitNode, IRunnable, IValueTaskSource, IVa
 
     private void RunContinuation()
     {
-        if (_executionContext is { } executionContext)
+        if (_extras?.ExecutionContext is { } executionContext)
         {
             ExecutionContext.Run(executionContext, static node => ((AsyncWaitNode)node!).InvokeContinuation(), this);
         }
@@ -171,9 +219,10 @@ internal sealed class AsyncWaitNode : WaitNode, IRunnable, IValueTaskSource, IVa
 
     private void InvokeContinuation()
     {
-        // Read both before invoking: the continuation calls GetResult, which recycles the node.
+        // Read both, then publish the completion to the awaiter: the continuation calls GetResult, which recycles the node.
         Action<object?> continuation = _continuation!;
         object? state = _continuationState;
+        Volatile.Write(ref _continuation, s_completedSentinel);
         continuation(state);
     }
 
@@ -182,26 +231,24 @@ internal sealed class AsyncWaitNode : WaitNode, IRunnable, IValueTaskSource, IVa
     private WaitOutcome Finish(short token)
     {
         ValidateToken(token);
-        WaitOutcome outcome = Outcome;
-        if (outcome == WaitOutcome.None)
+        if (!ReferenceEquals(Volatile.Read(ref _continuation), s_completedSentinel))
         {
             throw new InvalidOperationException("The wait has not completed; await the ValueTask instead of reading its result.");
         }
 
-        if (_scheduler is not null && !_scheduler.IsHeldByCurrentThread)
+        EnsureOnOwnerScheduler();
+        WaitOutcome outcome = Outcome;
+        CancellationToken cancellationToken = _extras?.Token ?? default;
+        ReleaseClaimSources();
+        if (_extras is { } extras)
         {
-            throw new InvalidOperationException("A ValueTask returned by a wait inside a coroutine must be awaited by that coroutine.");
+            extras.Token = default;
+            extras.ExecutionContext = null;
+            extras.SchedulingContext = null;
         }
 
-        CancellationToken cancellationToken = _cancellationToken;
-        _cancellationToken = default;
-        _externalTimer?.Dispose();
-        _externalTimer = null;
-        ReleaseClaimSources();
         _continuation = null;
         _continuationState = null;
-        _executionContext = null;
-        _schedulingContext = null;
         if (_scheduler is not null)
         {
             Owner = null;
@@ -216,11 +263,38 @@ internal sealed class AsyncWaitNode : WaitNode, IRunnable, IValueTaskSource, IVa
         return outcome;
     }
 
+    private void EnsureOnOwnerScheduler()
+    {
+        if (_scheduler is not null && !_scheduler.IsHeldByCurrentThread)
+        {
+            throw new InvalidOperationException("A ValueTask returned by a wait inside a coroutine must be awaited by that coroutine.");
+        }
+    }
+
     private void ValidateToken(short token)
     {
         if (token != Token)
         {
             throw new InvalidOperationException("This ValueTask was already awaited; a ValueTask may be awaited only once.");
         }
+    }
+
+    /// <summary>The rarely needed part of a wait.</summary>
+    private sealed class Extras
+    {
+        /// <summary>The wait's token, for the OperationCanceledException.</summary>
+        public CancellationToken Token;
+
+        /// <summary>The registration that cancels the wait; disposed before the node is armed again.</summary>
+        public CancellationTokenRegistration Registration;
+
+        /// <summary>Captured when the awaiter asked for the context to flow (OnCompleted rather than UnsafeOnCompleted).</summary>
+        public ExecutionContext? ExecutionContext;
+
+        /// <summary>External nodes: the SynchronizationContext or TaskScheduler captured at the await.</summary>
+        public object? SchedulingContext;
+
+        /// <summary>External nodes: the timer of a timed wait (coroutine nodes use the scheduler's timer heap).</summary>
+        public ITimer? Timer;
     }
 }

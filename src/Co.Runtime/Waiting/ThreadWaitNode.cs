@@ -13,5 +13,7 @@ internal sealed class ThreadWaitNode : WaitNode
 
     internal static ThreadWaitNode ForCurrentThread => t_node ??= new ThreadWaitNode();
 
+    private protected override TimerHeap? Timers => null;
+
     internal override void Dispatch() => Parker.Unpark();
 }

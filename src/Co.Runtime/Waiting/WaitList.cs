@@ -78,7 +78,7 @@ internal sealed class WaitList
     }
 
     /// <summary>Unlinks every waiter and returns the ones claimed with <paramref name="outcome"/>, chained through
-    /// <see cref="WaitNode.DispatchNext"/>, for <see cref="WaitNode.DispatchChain"/> once the lock is released.</summary>
+    /// <see cref="WaitNode.ListNext"/>, for <see cref="WaitNode.DispatchChain"/> once the lock is released.</summary>
     public WaitNode? ClaimAll(WaitOutcome outcome)
     {
         WaitNode? first = null;
@@ -97,7 +97,7 @@ internal sealed class WaitList
             }
             else
             {
-                last.DispatchNext = node;
+                last.ListNext = node;
             }
 
             last = node;

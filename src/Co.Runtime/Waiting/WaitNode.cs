@@ -11,10 +11,11 @@ namespace Co.Waiting;
 /// (<see cref="TryClaim(WaitOutcome)"/>). The claimer alone then calls <see cref="Dispatch"/>, which resumes the
 /// waiting party: enqueue its thread's baton hand-off, enqueue its async continuation, or unpark a plain thread.</para>
 /// <para><b>Claim sources.</b> A wait can be claimed by its primitive (the node is in the primitive's
-/// <see cref="WaitList"/>), by its timer (<see cref="Co.Scheduling.TimerHeap"/>) or by its CancellationToken. Claims
+/// <see cref="WaitList"/>), by its timer (<see cref="Co.Scheduling.TimerHeap"/>) or, for async waits, by its
+/// CancellationToken. Claims
 /// race; the CAS picks one winner and the others fail harmlessly.</para>
 /// <para><b>Stale wake-ups.</b> Before a node is armed again, the waiting party detaches it from every claim source
-/// (<see cref="ReleaseClaimSources"/>: timer removed, cancellation registration disposed, list unlinked), so no source
+/// (<see cref="ReleaseClaimSources"/>: timer removed, list unlinked, cancellation registration disposed), so no source
 /// can hold a node across two waits. Claims that carry a version (<see cref="TryClaim(int, WaitOutcome)"/>) are checked
 /// against it as well, and the version doubles as the <see cref="System.Threading.Tasks.ValueTask"/> token of async
 /// waits, so awaiting a recycled node is detected.</para>
@@ -26,16 +27,8 @@ internal abstract class WaitNode
     private const long CodeMask = 7;
     private const long ArmedCode = 1;
 
-    private static readonly Action<object?> s_cancel = static node => ((WaitNode)node!).Complete(WaitOutcome.Canceled);
-
     /// <summary>version &lt;&lt; 3 | code, see the type remarks.</summary>
     private long _state;
-
-    /// <summary>The cancellation registration of the current wait; default when the wait has no token.</summary>
-    private CancellationTokenRegistration _cancellation;
-
-    /// <summary>The timer heap the node is in (index <see cref="TimerIndex"/>), or null.</summary>
-    private Co.Scheduling.TimerHeap? _timers;
 
     /// <summary>Deadline in Stopwatch ticks while the node is in a timer heap.</summary>
     internal long Deadline;
@@ -43,17 +36,17 @@ internal abstract class WaitNode
     /// <summary>Index in the timer heap, -1 when not in one. Maintained by the heap.</summary>
     internal int TimerIndex = -1;
 
-    /// <summary>Links of the primitive's wait list, valid while <see cref="List"/> is set; guarded by the primitive's lock.</summary>
+    /// <summary>Link to the previous node of the primitive's wait list, valid while <see cref="List"/> is set; guarded
+    /// by the primitive's lock.</summary>
     internal WaitNode? ListPrev;
 
-    /// <inheritdoc cref="ListPrev"/>
+    /// <summary>Link to the next node of the primitive's wait list while <see cref="List"/> is set; once the node is
+    /// unlinked and claimed, the link of the chain of claimed nodes that <see cref="DispatchChain"/> resumes after the
+    /// primitive's lock is released.</summary>
     internal WaitNode? ListNext;
 
     /// <summary>The wait list the node is linked into, or null.</summary>
     internal WaitList? List;
-
-    /// <summary>Link of a chain of claimed nodes collected under a primitive's lock, dispatched after it is released.</summary>
-    internal WaitNode? DispatchNext;
 
     /// <summary>The primitive the current wait is on, to detach from after a timeout or cancellation; null for sleeps.</summary>
     internal IWaitSource? Source;
@@ -117,35 +110,26 @@ internal abstract class WaitNode
     /// <summary>Resumes the waiting party. Called exactly once per successful claim, by the claimer, outside any lock.</summary>
     internal abstract void Dispatch();
 
-    /// <summary>Puts the node in <paramref name="timers"/> with a deadline <paramref name="timeoutMs"/> from now.</summary>
-    internal void StartTimer(Co.Scheduling.TimerHeap timers, int timeoutMs)
+    /// <summary>The timer heap of the scheduler the waiting party runs on; null for plain threads, which time out by
+    /// themselves.</summary>
+    private protected abstract Co.Scheduling.TimerHeap? Timers { get; }
+
+    /// <summary>Puts the node in its scheduler's timer heap with a deadline <paramref name="timeoutMs"/> from now.</summary>
+    internal void StartTimer(int timeoutMs)
     {
         Deadline = Co.Scheduling.Clock.DeadlineAfter(timeoutMs);
-        _timers = timers;
-        timers.Add(this);
-    }
-
-    /// <summary>Lets <paramref name="token"/> cancel the current wait.</summary>
-    internal void RegisterCancellation(CancellationToken token)
-    {
-        if (token.CanBeCanceled)
-        {
-            _cancellation = token.UnsafeRegister(s_cancel, this);
-        }
+        Timers!.Add(this);
     }
 
     /// <summary>Detaches the node from every claim source once its wait is over; must run before the next
-    /// <see cref="Arm"/>, on the thread that owns the node's timer heap.</summary>
-    internal void ReleaseClaimSources()
+    /// <see cref="Arm"/>, on the thread holding the baton of the node's scheduler.</summary>
+    internal virtual void ReleaseClaimSources()
     {
-        if (_timers is not null)
+        if (TimerIndex >= 0)
         {
-            _timers.Remove(this);
-            _timers = null;
+            Timers!.Remove(this);
         }
 
-        _cancellation.Dispose();
-        _cancellation = default;
         if (Outcome != WaitOutcome.Signaled)
         {
             Source?.Detach(this);
@@ -154,13 +138,13 @@ internal abstract class WaitNode
         Source = null;
     }
 
-    /// <summary>Resumes every node of a chain built through <see cref="DispatchNext"/>.</summary>
+    /// <summary>Resumes every node of a chain of claimed nodes linked through <see cref="ListNext"/>.</summary>
     internal static void DispatchChain(WaitNode? chain)
     {
         while (chain is not null)
         {
-            WaitNode? next = chain.DispatchNext;
-            chain.DispatchNext = null;
+            WaitNode? next = chain.ListNext;
+            chain.ListNext = null;
             chain.Dispatch();
             chain = next;
         }

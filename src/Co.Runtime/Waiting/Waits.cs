@@ -37,7 +37,7 @@ internal static class Waits
             Worker worker = Worker.Current!;
             if (timeoutMs >= 0)
             {
-                node.StartTimer(worker.Scheduler.Timers, timeoutMs);
+                node.StartTimer(timeoutMs);
             }
 
             worker.Scheduler.Park(worker);

@@ -6,5 +6,7 @@ namespace Co.Waiting;
 /// Completing it enqueues the worker on its scheduler, which hands the baton back to the parked thread.</summary>
 internal sealed class WorkerWaitNode(Worker worker) : WaitNode
 {
+    private protected override TimerHeap Timers => worker.Scheduler.Timers;
+
     internal override void Dispatch() => worker.Scheduler.Enqueue(worker);
 }
