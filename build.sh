@@ -33,8 +33,8 @@ run_tests() {
   set -e
   # One plain summary line over all test assemblies ("N passed, N failed"), for people and CI alike.
   local passed failed
-  passed=$(grep -Eo 'Passed: +[0-9]+' "$log" | awk '{ s += $2 } END { print s + 0 }')
-  failed=$(grep -Eo 'Failed: +[0-9]+' "$log" | awk '{ s += $2 } END { print s + 0 }')
+  passed=$( (grep -Eo 'Passed: +[0-9]+' "$log" || true) | awk '{ s += $2 } END { print s + 0 }')
+  failed=$( (grep -Eo 'Failed: +[0-9]+' "$log" || true) | awk '{ s += $2 } END { print s + 0 }')
   rm -f "$log"
   echo "${passed:-0} passed, ${failed:-0} failed"
   if [ "${passed:-0}" -eq 0 ] && [ "$status" -eq 0 ]; then

@@ -3,18 +3,21 @@ namespace Co;
 /// <summary>Settings of the coroutine schedulers, applied with <see cref="Coroutine.Configure"/> before first use.</summary>
 public sealed class CoroutineOptions
 {
-    private int _schedulerCount;
+    /// <summary>The environment variable that sets the scheduler count when <see cref="SchedulerCount"/> is not set.</summary>
+    internal const string SchedulerCountVariable = "CO_SCHED_NUM";
+
+    private int? _schedulerCount;
     private int _syncStackSize = 256 * 1024;
     private TimeSpan _spareThreadIdleTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// The number of schedulers. 0 (the default) means: the <c>CO_SCHED_NUM</c> environment variable if set, else
-    /// <see cref="Environment.ProcessorCount"/>.
+    /// The number of schedulers, at least 1. Unless set, the <c>CO_SCHED_NUM</c> environment variable if it holds a
+    /// positive number, else <see cref="Environment.ProcessorCount"/> (co's default: one per CPU core).
     /// </summary>
     public int SchedulerCount
     {
-        get => _schedulerCount;
-        set => _schedulerCount = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "The scheduler count must be positive, or 0 for the default.");
+        get => _schedulerCount ?? (TryReadSchedulerCountVariable(out int fromEnvironment) ? fromEnvironment : Environment.ProcessorCount);
+        set => _schedulerCount = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "The scheduler count must be at least 1.");
     }
 
     /// <summary>
@@ -40,4 +43,18 @@ public sealed class CoroutineOptions
     }
 
     internal CoroutineOptions Clone() => (CoroutineOptions)MemberwiseClone();
+
+    /// <summary>Throws if <see cref="SchedulerCount"/> was not set and <c>CO_SCHED_NUM</c> is set to something that is
+    /// not a positive number: a misspelt setting should stop the start, not be ignored.</summary>
+    internal void ValidateSchedulerCountVariable()
+    {
+        string? raw = Environment.GetEnvironmentVariable(SchedulerCountVariable);
+        if (_schedulerCount is null && !string.IsNullOrWhiteSpace(raw) && !TryReadSchedulerCountVariable(out _))
+        {
+            throw new InvalidOperationException($"{SchedulerCountVariable}='{raw}' is not a positive number of schedulers.");
+        }
+    }
+
+    private static bool TryReadSchedulerCountVariable(out int count) =>
+        int.TryParse(Environment.GetEnvironmentVariable(SchedulerCountVariable), out count) && count >= 1;
 }

@@ -94,7 +94,6 @@ public class ChildProcessTests
         string cpus = r.Result("cpus");
         Assert.Equal(cpus, r.Result("count"));
         Assert.Equal(cpus, r.Result("schedulers"));
-        Assert.Equal(cpus, r.Result("options_default"));
     }
 
     [Fact]
@@ -103,7 +102,16 @@ public class ChildProcessTests
         var r = (await TestHost.RunAsync("default-count", TestHost.Env(("CO_SCHED_NUM", "3")))).AssertSuccess();
         Assert.Equal("3", r.Result("count"));
         Assert.Equal("3", r.Result("schedulers"));
-        Assert.Equal("3", r.Result("options_default"));
+    }
+
+    /// <summary>Spec: CoroutineOptions.SchedulerCount "default: CO_SCHED_NUM or Environment.ProcessorCount".</summary>
+    [Theory]
+    [InlineData(null)]
+    [InlineData("3")]
+    public async Task CoroutineOptions_SchedulerCountDefault_IsCoSchedNumOrProcessorCount(string? coSchedNum)
+    {
+        var r = (await TestHost.RunAsync("default-count", TestHost.Env(("CO_SCHED_NUM", coSchedNum)))).AssertSuccess();
+        Assert.Equal(coSchedNum ?? r.Result("cpus"), r.Result("options_default"));
     }
 
     [Fact]
@@ -139,6 +147,9 @@ public class ChildProcessTests
     {
         var r = (await TestHost.RunAsync("stop")).AssertSuccess();
         Assert.Equal("1", r.Result("stopped"));
+        int stopMs = int.Parse(r.Result("stop_ms"), CultureInfo.InvariantCulture);
+        Assert.True(stopMs < 10_000, $"Stop took {stopMs} ms with parked coroutines\n{r.Describe()}");
+        Assert.True(r.Result("second_stop") is "none" or "InvalidOperationException", $"second Stop(): {r.Result("second_stop")}\n{r.Describe()}");
         foreach (var key in new[] { "go_action", "go_action_t", "go_func", "go_func_t",
                                     "sched_go_action", "sched_go_action_t", "sched_go_func", "sched_go_func_t" })
             Assert.True(r.Result(key) == "InvalidOperationException", $"{key} after Stop: {r.Result(key)}\n{r.Describe()}");
@@ -178,6 +189,57 @@ public class ChildProcessTests
         Assert.Equal("True", r.Result("ran"));
         Assert.NotEqual("0", r.Result("before"));
         Assert.NotEqual("0", r.Result("after"));
+    }
+
+    private static Dictionary<(int Sched, string Where), string> ParseAffinity(HostResult r)
+    {
+        var d = new Dictionary<(int, string), string>();
+        foreach (var line in r.LinesStartingWith("AFF "))
+        {
+            var kv = line[4..].Split(' ').Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
+            d[(int.Parse(kv["sched"], CultureInfo.InvariantCulture), kv["where"])] = kv["cpus"];
+        }
+        return d;
+    }
+
+    [Fact]
+    public async Task PinSchedulerThreads_True_EachSchedulersThreadsRunOnOneCpu()
+    {
+        var r = (await TestHost.RunAsync("affinity", TestHost.Env(), 60_000, "true")).AssertSuccess();
+        var aff = ParseAffinity(r);
+        Assert.True(aff.Count == 12, r.Describe());
+        int processCpus = r.Result("process_cpus").Split(',').Length;
+        foreach (var ((sched, where), cpus) in aff)
+            Assert.True(!cpus.Contains(',', StringComparison.Ordinal), $"scheduler {sched} {where}: pinned thread may run on cpus {cpus}\n{r.Describe()}");
+        for (int s = 0; s < 2; s++)
+            Assert.Single(aff.Where(kv => kv.Key.Sched == s).Select(kv => kv.Value).Distinct());
+        if (processCpus >= 2)
+            Assert.NotEqual(aff[(0, "sync-start")], aff[(1, "sync-start")]); // two schedulers, two CPUs
+    }
+
+    [Fact]
+    public async Task PinSchedulerThreads_False_ThreadsKeepTheProcessAffinity()
+    {
+        var r = (await TestHost.RunAsync("affinity", TestHost.Env(), 60_000, "false")).AssertSuccess();
+        var aff = ParseAffinity(r);
+        Assert.True(aff.Count == 12, r.Describe());
+        string processCpus = r.Result("process_cpus");
+        foreach (var ((sched, where), cpus) in aff)
+            Assert.True(cpus == processCpus, $"scheduler {sched} {where}: unpinned thread has cpus {cpus}, process has {processCpus}\n{r.Describe()}");
+    }
+
+    [Fact]
+    public async Task SpareThreadIdleTimeout_SpareThreadsExitAfterIt()
+    {
+        var r = (await TestHost.RunAsync("spare-timeout")).AssertSuccess();
+        int baseline = int.Parse(r.Result("baseline"), CultureInfo.InvariantCulture);
+        int peak = int.Parse(r.Result("peak"), CultureInfo.InvariantCulture);
+        int after = int.Parse(r.Result("after"), CultureInfo.InvariantCulture);
+        int dropMs = int.Parse(r.Result("drop_ms"), CultureInfo.InvariantCulture);
+        Assert.True(peak >= baseline + 150, $"200 parked sync coroutines added only {peak - baseline} threads\n{r.Describe()}");
+        Assert.True(after <= baseline + 20, $"{after - baseline} extra threads still alive 15 s after the coroutines ended (idle timeout 1 s)\n{r.Describe()}");
+        Assert.True(dropMs < 8_000, $"spare threads took {dropMs} ms to exit with a 1 s idle timeout\n{r.Describe()}");
+        Assert.Equal("True", r.Result("still_runs"));
     }
 
     [Fact]

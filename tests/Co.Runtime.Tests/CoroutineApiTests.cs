@@ -44,6 +44,13 @@ public class CoroutineApiTests
         Assert.True(o.PinSchedulerThreads);
         Assert.Equal(256 * 1024, o.SyncStackSize);
         Assert.Equal(TimeSpan.FromSeconds(10), o.SpareThreadIdleTimeout);
+    }
+
+    /// <summary>Spec: CoroutineOptions.SchedulerCount "default: CO_SCHED_NUM or Environment.ProcessorCount".</summary>
+    [Fact]
+    public void CoroutineOptions_SchedulerCountDefault_IsCoSchedNumOrProcessorCount()
+    {
+        var o = new CoroutineOptions();
         string? env = Environment.GetEnvironmentVariable("CO_SCHED_NUM");
         int expected = int.TryParse(env, out int n) && n >= 1 ? n : Environment.ProcessorCount;
         Assert.Equal(expected, o.SchedulerCount);
@@ -369,6 +376,56 @@ public class CoroutineApiTests
         stop.Signal();
         await ticker;
         Assert.True(ticksDuringSleep >= 5, $"ticker on the same scheduler advanced {ticksDuringSleep} times during a 400 ms sync Sleep in an async coroutine");
+    }
+
+    [Fact]
+    public async Task SyncWaitsOfEveryPrimitive_InsideAsyncCoroutine_ParkOnlyThatCoroutine()
+    {
+        var s = CoRun.S(0);
+        var c = new Chan<int>(1);
+        var m = new CoMutex();
+        var wg = new WaitGroup(1);
+        var steps = new ConcurrentQueue<string>();
+        m.Lock();
+        Task waiter = CoRun.Async(async () =>
+        {
+            await Coroutine.YieldAsync();
+            steps.Enqueue("read " + c.Read());          // sync Chan.Read in an async coroutine
+            m.Lock();                                     // sync CoMutex.Lock
+            steps.Enqueue("locked");
+            m.Unlock();
+            wg.Wait();                                    // sync WaitGroup.Wait
+            steps.Enqueue("waited");
+            Assert.Equal(0, Coroutine.SchedulerId);
+        }, s);
+        // Everything that unblocks it runs on the SAME scheduler, after the waiter has blocked.
+        await Task.Delay(50);
+        await CoRun.Sync(() => c.Write(7), s, TimeSpan.FromSeconds(10));
+        await Task.Delay(50);
+        await CoRun.Sync(m.Unlock, s, TimeSpan.FromSeconds(10));
+        await Task.Delay(50);
+        await CoRun.Async(async () => { await Coroutine.YieldAsync(); wg.Done(); }, s, TimeSpan.FromSeconds(10));
+        await CoRun.Bound(waiter, "async coroutine with sync waits");
+        Assert.Equal(new[] { "read 7", "locked", "waited" }, steps);
+    }
+
+    [Fact]
+    public async Task Yield_AloneOnItsScheduler_ReturnsPromptly()
+    {
+        long ms = await CoRun.Sync(() =>
+        {
+            var sw = Stopwatch.StartNew();
+            for (int i = 0; i < 1000; i++) Coroutine.Yield();
+            return sw.ElapsedMilliseconds;
+        }, CoRun.S(1));
+        Assert.True(ms < 5_000, $"1000 yields took {ms} ms");
+        long ams = await CoRun.Async(async () =>
+        {
+            var sw = Stopwatch.StartNew();
+            for (int i = 0; i < 1000; i++) await Coroutine.YieldAsync();
+            return sw.ElapsedMilliseconds;
+        }, CoRun.S(1));
+        Assert.True(ams < 5_000, $"1000 async yields took {ams} ms");
     }
 
     // --- the seed's go(f) / go(g, 7) / go(&T::g, &o, 3) / go(k) forms ---------------------------------------

@@ -128,6 +128,25 @@ public class EventTests
     }
 
     [Fact]
+    public async Task ManualReset_SignalWithWaiters_WakesThem_AndStaysSignalled()
+    {
+        var ev = new Event(manualReset: true);
+        Task<bool> w1 = CoRun.Sync(() => ev.Wait(20_000));
+        Task<bool> w2 = CoRun.Async(async () => await ev.WaitAsync(20_000));
+        Task<bool> w3 = CoRun.Thread(() => ev.Wait(20_000));
+        await Task.Delay(200);
+        Assert.False(w1.IsCompleted || w2.IsCompleted || w3.IsCompleted);
+        ev.Signal();
+        Assert.True(await w1);
+        Assert.True(await w2);
+        Assert.True(await w3);
+        Assert.True(ev.Wait(0)); // still signalled after waking the waiters
+        Assert.True(await CoRun.Sync(() => ev.Wait(0)));
+        ev.Reset();
+        Assert.False(ev.Wait(0));
+    }
+
+    [Fact]
     public void InitiallySignaled_AutoReset_FirstWaitReturns_ThenConsumed()
     {
         var ev = new Event(manualReset: false, signaled: true);

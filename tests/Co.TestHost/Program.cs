@@ -40,6 +40,8 @@ public static class Program
                 "stop" => Stop(),
                 "unhandled" => Unhandled(rest),
                 "stack-size" => StackSize(rest),
+                "affinity" => Affinity(rest),
+                "spare-timeout" => SpareTimeout(),
                 _ => Fail($"unknown scenario '{scenario}'"),
             };
         }
@@ -254,11 +256,26 @@ public static class Program
         if (!RunSyncBounded(() => Coroutine.Sleep(1))) return Fail("sync coroutine did not run");
         if (!RunAsyncBounded(async () => await Coroutine.SleepAsync(1))) return Fail("async coroutine did not run");
         var s0 = Coroutine.Schedulers[0];
+        // Coroutines still parked when Stop is called: Stop does not wait for them.
+        var parked = new WaitGroup(4);
+        var never = new Event();
+        Coroutine.Go(() => { parked.Done(); Coroutine.Sleep(600_000); });
+        Coroutine.Go(async () => { parked.Done(); await Coroutine.SleepAsync(600_000); });
+        Coroutine.Go(() => { parked.Done(); never.Wait(); });
+        Coroutine.Go(async () => { parked.Done(); await never.WaitAsync(); });
+        if (!WaitBounded(parked)) return Fail("parked coroutines did not start");
+        Thread.Sleep(50);
 
+        var sw = System.Diagnostics.Stopwatch.StartNew();
         var stopThread = new Thread(Coroutine.Stop) { IsBackground = true };
         stopThread.Start();
         if (!stopThread.Join(Bound)) return Fail("Stop() did not return within 30 s");
-        Console.Out.WriteLine("RESULT stopped=1");
+        Console.Out.WriteLine($"RESULT stopped=1 stop_ms={sw.ElapsedMilliseconds}");
+
+        string? second = null;
+        var again = new Thread(() => second = Catch(Coroutine.Stop) ?? "none") { IsBackground = true };
+        again.Start();
+        Console.Out.WriteLine($"RESULT second_stop={(again.Join(Bound) ? second : "hang")}");
 
         Console.Out.WriteLine("RESULT " + string.Join(' ',
             "go_action=" + (Catch(() => Coroutine.Go(() => { })) ?? "none"),
@@ -357,6 +374,97 @@ public static class Program
         buf[64 * 1024 - 1] = (byte)depth;
         if (depth == 0) return buf[0] + buf[64 * 1024 - 1];
         return 1 + Recurse(depth - 1) + buf[100];
+    }
+
+    // affinity true|false: CPU masks of the threads that run coroutines of each scheduler (sync at start, sync after a
+    // park, async after an await), with PinSchedulerThreads as given. Prints `AFF sched=S where=W cpus=a,b,...`.
+    private static int Affinity(string[] args)
+    {
+        bool pin = bool.Parse(args[0]);
+        Coroutine.Configure(o => { o.SchedulerCount = 2; o.PinSchedulerThreads = pin; });
+        var lines = new ConcurrentQueue<string>();
+        void Record(string where) =>
+            lines.Enqueue($"AFF sched={Coroutine.SchedulerId} where={where} cpus={string.Join(',', CurrentThreadCpus())}");
+        foreach (var s in Coroutine.Schedulers)
+        {
+            var done = new ManualResetEventSlim();
+            var doneAsync = new ManualResetEventSlim();
+            var blocker = new Event();
+            s.Go(() =>
+            {
+                Record("sync-start");
+                Coroutine.Sleep(5);
+                Record("sync-after-sleep");
+                blocker.Wait(); // parked while the next coroutine runs on another thread of this scheduler
+                Record("sync-after-event");
+                done.Set();
+            });
+            s.Go(async () =>
+            {
+                Record("async-start");
+                await Coroutine.SleepAsync(5);
+                Record("async-after-sleep");
+                await Task.Delay(5);
+                Record("async-after-foreign-await");
+                blocker.Signal();
+                doneAsync.Set();
+            });
+            if (!done.Wait(Bound) || !doneAsync.Wait(Bound)) return Fail("coroutines did not finish");
+        }
+        foreach (var l in lines) Console.Out.WriteLine(l);
+        Console.Out.WriteLine($"RESULT process_cpus={string.Join(',', CurrentThreadCpus())} processor_count={Environment.ProcessorCount}");
+        return 0;
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int sched_getaffinity(int pid, nint cpusetsize, byte[] mask);
+
+    private static List<int> CurrentThreadCpus()
+    {
+        var mask = new byte[128];
+        if (sched_getaffinity(0, mask.Length, mask) != 0) throw new InvalidOperationException("sched_getaffinity failed");
+        var cpus = new List<int>();
+        for (int i = 0; i < mask.Length * 8; i++)
+            if ((mask[i / 8] & (1 << (i % 8))) != 0) cpus.Add(i);
+        return cpus;
+    }
+
+    // spare-timeout: SpareThreadIdleTimeout = 1 s. 200 concurrently parked sync coroutines need ~200 threads; once
+    // they have finished, the spare threads must exit after about a second.
+    private static int SpareTimeout()
+    {
+        Coroutine.Configure(o => { o.SchedulerCount = 2; o.SpareThreadIdleTimeout = TimeSpan.FromSeconds(1); });
+        if (!RunSyncBounded(() => { })) return Fail("coroutine did not run");
+        Thread.Sleep(200);
+        int baseline = ThreadCount();
+        var release = new Event(manualReset: true);
+        var parked = new WaitGroup(200);
+        var finished = new WaitGroup(200);
+        for (int i = 0; i < 200; i++)
+            Coroutine.Go(() => { parked.Done(); release.Wait(); finished.Done(); });
+        if (!WaitBounded(parked)) return Fail("coroutines did not park");
+        Thread.Sleep(100);
+        int peak = ThreadCount();
+        release.Signal();
+        if (!WaitBounded(finished)) return Fail("coroutines did not finish");
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        int now = ThreadCount();
+        while (now > baseline + 20 && sw.ElapsedMilliseconds < 15_000)
+        {
+            Thread.Sleep(100);
+            now = ThreadCount();
+        }
+        Console.Out.WriteLine($"RESULT baseline={baseline} peak={peak} after={now} drop_ms={sw.ElapsedMilliseconds}");
+        // and the runtime still works with fresh threads
+        bool again = RunSyncBounded(() => Coroutine.Sleep(1));
+        Console.Out.WriteLine($"RESULT still_runs={again}");
+        return 0;
+    }
+
+    private static int ThreadCount()
+    {
+        using var p = System.Diagnostics.Process.GetCurrentProcess();
+        return p.Threads.Count;
     }
 
     // exit-without-stop: coroutines parked forever (sync and async) must not keep the process alive once Main

@@ -5,8 +5,6 @@ namespace Co.Scheduling;
 /// <summary>The process-wide set of schedulers: configured once, started on first use, stopped once.</summary>
 internal static class SchedulerGroup
 {
-    private const string SchedulerCountVariable = "CO_SCHED_NUM";
-
     private static readonly Lock s_lock = new();
     private static CoroutineOptions s_options = new();
     private static Scheduler[]? s_schedulers;
@@ -65,7 +63,8 @@ internal static class SchedulerGroup
                 throw new InvalidOperationException("The coroutine schedulers were stopped (Coroutine.Stop); no new coroutine can start.");
             }
 
-            int count = ResolveSchedulerCount(s_options);
+            s_options.ValidateSchedulerCountVariable();
+            int count = s_options.SchedulerCount;
             int[] cpus = s_options.PinSchedulerThreads ? CpuAffinity.AllowedCpus() : [];
             var schedulers = new Scheduler[count];
             for (int i = 0; i < count; i++)
@@ -81,26 +80,5 @@ internal static class SchedulerGroup
             Volatile.Write(ref s_schedulers, schedulers);
             return schedulers;
         }
-    }
-
-    private static int ResolveSchedulerCount(CoroutineOptions options)
-    {
-        if (options.SchedulerCount > 0)
-        {
-            return options.SchedulerCount;
-        }
-
-        string? fromEnvironment = Environment.GetEnvironmentVariable(SchedulerCountVariable);
-        if (string.IsNullOrWhiteSpace(fromEnvironment))
-        {
-            return Environment.ProcessorCount;
-        }
-
-        if (!int.TryParse(fromEnvironment, out int count) || count < 1)
-        {
-            throw new InvalidOperationException($"{SchedulerCountVariable}='{fromEnvironment}' is not a positive number of schedulers.");
-        }
-
-        return count;
     }
 }
