@@ -9,10 +9,11 @@ namespace Co.Benchmarks;
 /// </summary>
 public static class MemoryBenchmarks
 {
+    public const string ParkedTask = "ParkedTask1M";
     public const string ParkedEvent = "ParkedAsync1M";
     public const string ParkedSleep = "ParkedSleepAsync1M";
     public const string ParkedSync = "ParkedSync";
-    public static readonly string[] Names = { ParkedEvent, ParkedSleep, ParkedSync };
+    public static readonly string[] Names = { ParkedTask, ParkedEvent, ParkedSleep, ParkedSync };
 
     private sealed class ParkState
     {
@@ -40,6 +41,46 @@ public static class MemoryBenchmarks
             Thread.Sleep(5);
         }
         return true;
+    }
+
+    /// <summary>
+    /// Baseline, no Co code: 1,000,000 plain <c>async Task</c> methods parked at once on one TaskCompletionSource — what
+    /// .NET itself needs per suspended async method (its state-machine box and Task), before any coroutine runtime.
+    /// </summary>
+    public static void RunParkedTask()
+    {
+        int n = Count;
+        var r = new BenchResult { Name = ParkedTask, Group = "memory", Unit = "B/method", Target = TargetKind.Baseline };
+        try
+        {
+            var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var done = new Completion(n);
+            var before = Snapshot();
+            var parkedTasks = new Task[n];
+            for (int i = 0; i < n; i++)
+                parkedTasks[i] = Park(gate.Task, done);
+            long arrayBytes = (long)n * IntPtr.Size;
+            var parked = Snapshot();
+            r.Median = (double)(parked.Rss - before.Rss - arrayBytes) / n;
+            r.Samples = 1;
+            gate.SetResult();
+            string notes = $"N={n:N0} async Task methods awaiting one TaskCompletionSource.Task; RSS {before.Rss / 1048576.0:F1} → {parked.Rss / 1048576.0:F1} MiB, "
+                         + $"minus the {arrayBytes / 1048576.0:F1} MiB array holding the tasks; GC heap Δ {(double)(parked.Heap - before.Heap - arrayBytes) / n:F1} B/method";
+            if (!done.TryWait(120_000))
+                r.Error = $"HANG on release: {done.Remaining:N0} of {n:N0} had not finished 120 s after SetResult";
+            else
+                notes += $"; released: all {n:N0} finished";
+            r.Notes = notes;
+            GC.KeepAlive(parkedTasks);
+        }
+        catch (Exception e) { r.Error = e.GetType().Name + ": " + e.Message; }
+        ResultSink.Add(r);
+
+        static async Task Park(Task gate, Completion done)
+        {
+            await gate;
+            done.Signal();
+        }
     }
 
     /// <summary>1,000,000 async coroutines parked at once in Event.WaitAsync (manual-reset gate), then released.</summary>
