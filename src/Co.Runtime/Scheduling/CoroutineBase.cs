@@ -35,6 +35,10 @@ internal abstract class CoroutineBase : SynchronizationContext, IRunnable
     /// <summary>co::timeout(): whether the last I/O call of this coroutine timed out.</summary>
     internal bool TimedOut { get; set; }
 
+    /// <summary>co::error(): the errno of the last failed socket call of this coroutine. Kept per coroutine, not per
+    /// thread, because an async coroutine may continue on another of its scheduler's threads.</summary>
+    internal int LastError { get; set; }
+
     CoroutineBase? IRunnable.Owner => this;
 
     /// <summary>Starts the coroutine (or, for an async one that completed elsewhere, finishes it) on the runner.</summary>

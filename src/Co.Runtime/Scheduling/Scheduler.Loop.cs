@@ -59,6 +59,10 @@ public sealed partial class Scheduler
 
     private volatile bool _stopping;
 
+    /// <summary>Set once a descriptor is registered with this scheduler's poller: from then on the loop also polls for
+    /// readiness while it has work, and does not spin before sleeping (readiness would wait out the spin).</summary>
+    private volatile bool _pollsIo;
+
     /// <summary>Counts picks from the local queue so the inbox and timers are looked at every <see cref="FairnessInterval"/>.</summary>
     private int _picks;
 
@@ -76,7 +80,7 @@ public sealed partial class Scheduler
         _stackSize = options.SyncStackSize;
         _pinCpu = pinCpu;
         _spareIdleTimeoutMs = (long)options.SpareThreadIdleTimeout.TotalMilliseconds;
-        _poller = new EpollPoller();
+        _poller = new EpollPoller(Net.PollDescriptorTable.Instance);
     }
 
     /// <summary>The scheduler's timers; holder only.</summary>
@@ -199,6 +203,13 @@ public sealed partial class Scheduler
         }
     }
 
+    /// <summary>Registers a descriptor with this scheduler's poller (any thread); returns 0 or the errno.</summary>
+    internal int RegisterWithPoller(int fd, ulong token)
+    {
+        _pollsIo = true;
+        return _poller.Register(fd, token);
+    }
+
     internal int AllocateId() => _freeIds.TryPop(out int id) ? id : Id + _schedulerCount * _idsIssued++;
 
     internal void ReleaseId(int id) => _freeIds.Push(id);
@@ -294,10 +305,15 @@ public sealed partial class Scheduler
             FireTimers();
             if (_local.Count > 0)
             {
+                if (_pollsIo)
+                {
+                    _poller.Wait(0); // readiness gets its turn under load too
+                }
+
                 return _local.PopFront();
             }
 
-            if (SpinForInbox())
+            if (!_pollsIo && SpinForInbox())
             {
                 continue;
             }

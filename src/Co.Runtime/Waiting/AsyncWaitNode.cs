@@ -1,4 +1,6 @@
 using System.Threading.Tasks.Sources;
+using Co.Net;
+using Co.Platform.Linux;
 using Co.Scheduling;
 
 namespace Co.Waiting;
@@ -23,7 +25,7 @@ namespace Co.Waiting;
 /// <para>The ValueTask token is the node's version, so awaiting twice, or after the node was recycled, throws instead of
 /// reading another wait's result.</para>
 /// </remarks>
-internal sealed class AsyncWaitNode : WaitNode, IRunnable, IValueTaskSource, IValueTaskSource<bool>
+internal sealed class AsyncWaitNode : WaitNode, IRunnable, IValueTaskSource, IValueTaskSource<bool>, IValueTaskSource<int>, IValueTaskSource<nint>
 {
     /// <summary>Marks "completion published": before registration by the dispatch, after it by the continuation run.</summary>
     private static readonly Action<object?> s_completedSentinel = static _ => throw new InvalidOperationException("Completion sentinel invoked.");
@@ -45,6 +47,14 @@ internal sealed class AsyncWaitNode : WaitNode, IRunnable, IValueTaskSource, IVa
     /// timer); created on first need and kept with the pooled node, so the common wait carries four fewer fields.</summary>
     private Extras? _extras;
 
+    /// <summary>The socket operation this wait performs when readiness claims it; created on first use and kept with
+    /// the pooled node.</summary>
+    private IoOperation? _io;
+
+    /// <summary>Whether the current wait is an I/O wait (socket operation or IoEvent), whose result and errno are
+    /// recorded on the owning coroutine.</summary>
+    private bool _isIoWait;
+
     internal AsyncWaitNode(Scheduler? scheduler) => _scheduler = scheduler;
 
     /// <summary>The coroutine that created the wait: its continuation runs as that coroutine. Null for external nodes.</summary>
@@ -59,7 +69,19 @@ internal sealed class AsyncWaitNode : WaitNode, IRunnable, IValueTaskSource, IVa
     {
         _continuation = null;
         _continuationState = null;
+        _isIoWait = false;
         return (short)Arm(source);
+    }
+
+    /// <summary>Makes the armed wait an I/O wait: when readiness claims it, <paramref name="kind"/> is retried on the
+    /// holder before the awaiter sees anything (null kind: readiness alone completes it, as for IoEvent).</summary>
+    internal void StartIo(IoOperation.OperationKind? kind, PollDescriptor descriptor, Memory<byte> buffer, int done)
+    {
+        _isIoWait = true;
+        if (kind is { } operation)
+        {
+            (_io ??= new IoOperation()).Start(operation, descriptor, buffer, done);
+        }
     }
 
     /// <summary>Starts the timeout and cancellation of the armed wait; called after it is published to its source.</summary>
@@ -146,14 +168,31 @@ internal sealed class AsyncWaitNode : WaitNode, IRunnable, IValueTaskSource, IVa
         }
     }
 
-    void IValueTaskSource.GetResult(short token) => Finish(token);
+    void IValueTaskSource.GetResult(short token) => Finish(token, out _);
 
-    bool IValueTaskSource<bool>.GetResult(short token) => Finish(token) == WaitOutcome.Signaled;
+    bool IValueTaskSource<bool>.GetResult(short token) => Finish(token, out long result) == WaitOutcome.Signaled && result >= 0;
+
+    int IValueTaskSource<int>.GetResult(short token)
+    {
+        Finish(token, out long result);
+        return (int)result;
+    }
+
+    nint IValueTaskSource<nint>.GetResult(short token)
+    {
+        Finish(token, out long result);
+        return (nint)result;
+    }
 
     /// <summary>On the owning scheduler's holder: publishes the completion, running the continuation if one is
     /// registered (also reached through <see cref="OnCompleted"/> when the publication came first).</summary>
     public void Execute(Worker runner)
     {
+        if (_io is { Active: true } io && Outcome == WaitOutcome.Signaled && !io.TryFinish(this))
+        {
+            return; // no data after all: the same wait was re-armed
+        }
+
         if (_continuation is null)
         {
             _continuation = s_completedSentinel;
@@ -226,9 +265,11 @@ internal sealed class AsyncWaitNode : WaitNode, IRunnable, IValueTaskSource, IVa
         continuation(state);
     }
 
-    /// <summary>Ends the wait for its awaiter: detaches it from its claim sources, recycles the node, and returns the
-    /// outcome (throwing OperationCanceledException for a cancelled wait).</summary>
-    private WaitOutcome Finish(short token)
+    /// <summary>Ends the wait for its awaiter: detaches it from its claim sources, records an I/O wait's errno and
+    /// timeout on the owning coroutine, recycles the node, and returns the outcome (throwing OperationCanceledException
+    /// for a cancelled wait). <paramref name="result"/> is the I/O result (-1 on error or timeout) of an I/O wait, else
+    /// 0 when signalled and -1 otherwise.</summary>
+    private WaitOutcome Finish(short token, out long result)
     {
         ValidateToken(token);
         if (!ReferenceEquals(Volatile.Read(ref _continuation), s_completedSentinel))
@@ -238,6 +279,28 @@ internal sealed class AsyncWaitNode : WaitNode, IRunnable, IValueTaskSource, IVa
 
         EnsureOnOwnerScheduler();
         WaitOutcome outcome = Outcome;
+        result = outcome == WaitOutcome.Signaled ? 0 : -1;
+        if (_isIoWait)
+        {
+            int error = outcome == WaitOutcome.TimedOut ? Errno.ETIMEDOUT : 0;
+            if (_io is { } io && outcome == WaitOutcome.Signaled)
+            {
+                result = io.Result;
+                error = io.Error;
+            }
+
+            _io?.Clear();
+            _isIoWait = false;
+            if (Owner is { } owner)
+            {
+                owner.TimedOut = outcome == WaitOutcome.TimedOut;
+                if (result < 0 && error != 0)
+                {
+                    owner.LastError = error;
+                }
+            }
+        }
+
         CancellationToken cancellationToken = _extras?.Token ?? default;
         ReleaseClaimSources();
         if (_extras is { } extras)

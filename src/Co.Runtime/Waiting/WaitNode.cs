@@ -36,6 +36,9 @@ internal abstract class WaitNode
     /// <summary>Index in the timer heap, -1 when not in one. Maintained by the heap.</summary>
     internal int TimerIndex = -1;
 
+    /// <summary>Whether the current wait has a deadline (<see cref="StartTimer"/>).</summary>
+    private bool _hasDeadline;
+
     /// <summary>Link to the previous node of the primitive's wait list, valid while <see cref="List"/> is set; guarded
     /// by the primitive's lock.</summary>
     internal WaitNode? ListPrev;
@@ -118,7 +121,24 @@ internal abstract class WaitNode
     internal void StartTimer(int timeoutMs)
     {
         Deadline = Co.Scheduling.Clock.DeadlineAfter(timeoutMs);
+        _hasDeadline = true;
         Timers!.Add(this);
+    }
+
+    /// <summary>
+    /// Returns a wait claimed with <see cref="WaitOutcome.Signaled"/> to Armed under the same version, so the same wait
+    /// (deadline, cancellation) goes on: used when an I/O readiness claim's retry found no data after all. Called by the
+    /// claim's owner on the scheduler's holder, before the node is published to any source again. A timer that fired
+    /// and lost to the claim is put back (it fires at once if the deadline has passed).
+    /// </summary>
+    internal void Rearm()
+    {
+        long state = Volatile.Read(ref _state);
+        Volatile.Write(ref _state, (state & ~CodeMask) | ArmedCode);
+        if (_hasDeadline && TimerIndex < 0)
+        {
+            Timers!.Add(this);
+        }
     }
 
     /// <summary>Detaches the node from every claim source once its wait is over; must run before the next
@@ -129,6 +149,8 @@ internal abstract class WaitNode
         {
             Timers!.Remove(this);
         }
+
+        _hasDeadline = false;
 
         if (Outcome != WaitOutcome.Signaled)
         {

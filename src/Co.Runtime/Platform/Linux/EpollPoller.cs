@@ -6,7 +6,8 @@ namespace Co.Platform.Linux;
 /// <summary>
 /// <see cref="IPoller"/> on epoll: one epoll instance per scheduler with an eventfd registered for cross-thread
 /// wake-ups. The eventfd is non-blocking; a wake writes 1, and the loop drains it when epoll reports it readable, so
-/// any number of wakes between two waits costs one extra return at most.
+/// any number of wakes between two waits costs one extra return at most. Sockets are added once with
+/// <c>EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET</c> and stay registered until closed: a wait costs no epoll_ctl.
 /// </summary>
 internal sealed unsafe partial class EpollPoller : IPoller
 {
@@ -14,7 +15,13 @@ internal sealed unsafe partial class EpollPoller : IPoller
     private const int EfdNonblock = 0x800;
     private const int EfdCloexec = 0x80000;
     private const int EpollCtlAdd = 1;
+    private const int EpollCtlMod = 3;
     private const uint EpollIn = 0x1;
+    private const uint EpollOut = 0x4;
+    private const uint EpollErr = 0x8;
+    private const uint EpollHup = 0x10;
+    private const uint EpollRdhup = 0x2000;
+    private const uint EpollEt = 0x80000000;
     private const ulong WakeToken = ulong.MaxValue;
     private const int EventBatch = 64;
 
@@ -46,12 +53,14 @@ internal sealed unsafe partial class EpollPoller : IPoller
     [LibraryImport("libc", EntryPoint = "close")]
     private static partial int Close(int fd);
 
+    private readonly IReadinessSink _sink;
     private readonly int _epollFd;
     private readonly int _wakeFd;
     private readonly EpollEvent[] _events = GC.AllocateArray<EpollEvent>(EventBatch, pinned: true);
 
-    public EpollPoller()
+    public EpollPoller(IReadinessSink sink)
     {
+        _sink = sink;
         _epollFd = EpollCreate1(EpollCloexec);
         if (_epollFd < 0)
         {
@@ -87,7 +96,15 @@ internal sealed unsafe partial class EpollPoller : IPoller
                 {
                     ulong drained;
                     Read(_wakeFd, &drained, sizeof(ulong));
+                    continue;
                 }
+
+                uint flags = events[i].Events;
+                bool failed = (flags & (EpollErr | EpollHup)) != 0;
+                _sink.OnReady(
+                    events[i].Data,
+                    readable: failed || (flags & (EpollIn | EpollRdhup)) != 0,
+                    writable: failed || (flags & EpollOut) != 0);
             }
         }
     }
@@ -96,6 +113,24 @@ internal sealed unsafe partial class EpollPoller : IPoller
     {
         ulong one = 1;
         Write(_wakeFd, &one, sizeof(ulong));
+    }
+
+    public int Register(int fd, ulong token)
+    {
+        var registration = new EpollEvent { Events = EpollIn | EpollOut | EpollRdhup | EpollEt, Data = token };
+        if (EpollCtl(_epollFd, EpollCtlAdd, fd, &registration) == 0)
+        {
+            return 0;
+        }
+
+        int error = Marshal.GetLastPInvokeError();
+        if (error != Errno.EEXIST)
+        {
+            return error;
+        }
+
+        // Still registered under an older token (the descriptor was forgotten without a close): re-point it.
+        return EpollCtl(_epollFd, EpollCtlMod, fd, &registration) == 0 ? 0 : Marshal.GetLastPInvokeError();
     }
 
     public void Dispose()

@@ -1,0 +1,79 @@
+using Co.Net;
+using Co.Platform.Linux;
+using Co.Scheduling;
+using Co.Waiting;
+
+namespace Co;
+
+/// <summary>
+/// co's <c>co::IoEvent</c>: turns non-blocking I/O into straight-line code. After a call on a non-blocking socket fails
+/// with EAGAIN, <see cref="Wait"/> suspends the coroutine until the socket is readable (or writable), then the caller
+/// retries the call. The socket functions of <see cref="Sock"/> are built on the same mechanism; IoEvent is for
+/// coroutineizing other libraries that expose a socket and a non-blocking API.
+/// </summary>
+/// <remarks>
+/// Readiness is edge-triggered: always attempt the operation first and wait only after EAGAIN. The descriptor is
+/// registered with the poller on its first wait and stays registered; close it with <see cref="Sock.Close"/> so that
+/// the registration (and any coroutine still waiting) is released.
+/// </remarks>
+public sealed class IoEvent
+{
+    private readonly nint _fd;
+    private readonly bool _read;
+
+    /// <summary>Creates an event for <paramref name="fd"/> (a non-blocking socket) and <paramref name="type"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="type"/> is not Read or Write.</exception>
+    public IoEvent(nint fd, IoEventType type)
+    {
+        if (type is not (IoEventType.Read or IoEventType.Write))
+        {
+            throw new ArgumentOutOfRangeException(nameof(type), type, "An IoEvent waits for Read or for Write, not both.");
+        }
+
+        _fd = fd;
+        _read = type == IoEventType.Read;
+    }
+
+    /// <summary>Waits until the socket is ready, at most <paramref name="ms"/> milliseconds (-1: no limit).</summary>
+    /// <returns>True when ready; false on timeout (<see cref="Sock.Error"/> is ETIMEDOUT and
+    /// <see cref="Coroutine.TimedOut"/> is true) or error (EBADF once the socket is closed).</returns>
+    /// <exception cref="InvalidOperationException">Called outside a coroutine.</exception>
+    public bool Wait(int ms = -1)
+    {
+        Worker worker = Sock.RequireCoroutineWorker(nameof(IoEvent) + "." + nameof(Wait), ms, out CoroutineBase coroutine);
+        int error = Sock.ToInt(_fd, out int fd) ? IoWaits.WaitReady(worker, fd, _read, Sock.DeadlineOf(ms)) : Errno.EBADF;
+        if (error != 0)
+        {
+            Sock.Fail(coroutine, error);
+            return false;
+        }
+
+        Sock.Succeed(coroutine, 0);
+        return true;
+    }
+
+    /// <summary>Waits asynchronously until the socket is ready, at most <paramref name="ms"/> milliseconds.</summary>
+    /// <returns>As <see cref="Wait"/>.</returns>
+    /// <exception cref="InvalidOperationException">Called outside a coroutine.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (from the await).</exception>
+    public ValueTask<bool> WaitAsync(int ms = -1, CancellationToken cancellationToken = default)
+    {
+        Worker worker = Sock.RequireCoroutineWorker(nameof(IoEvent) + "." + nameof(WaitAsync), ms, out CoroutineBase coroutine);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<bool>(cancellationToken);
+        }
+
+        int error = Errno.EBADF;
+        AsyncWaitNode? node = Sock.ToInt(_fd, out int fd)
+            ? IoWaits.BeginWait(worker, coroutine, fd, _read, null, default, 0, ms, cancellationToken, out error)
+            : null;
+        if (node is null)
+        {
+            Sock.Fail(coroutine, error);
+            return new ValueTask<bool>(false);
+        }
+
+        return new ValueTask<bool>(node, node.Token);
+    }
+}

@@ -1,0 +1,91 @@
+using Co.Platform.Linux;
+using Co.Scheduling;
+using Co.Waiting;
+
+namespace Co.Net;
+
+/// <summary>Waiting for socket readiness, for the synchronous and asynchronous socket calls and <see cref="IoEvent"/>.
+/// Both forms register the descriptor on first use and never again (see <see cref="PollDescriptorTable"/>).</summary>
+internal static class IoWaits
+{
+    /// <summary>
+    /// Parks the calling coroutine's thread until <paramref name="fd"/> is ready for <paramref name="read"/> (else
+    /// write), or <paramref name="deadline"/> passes. Returns 0 when the caller should retry its call, or an errno:
+    /// ETIMEDOUT, EBADF (closed while waiting), or why the descriptor cannot be polled.
+    /// </summary>
+    internal static int WaitReady(Worker worker, int fd, bool read, long deadline)
+    {
+        PollDescriptor? descriptor = PollDescriptorTable.Instance.GetOrRegister(fd, worker.Scheduler, out int error);
+        if (descriptor is null)
+        {
+            return error;
+        }
+
+        int remaining = Clock.MsUntil(deadline);
+        if (remaining == 0)
+        {
+            return Errno.ETIMEDOUT;
+        }
+
+        WaitNode node = worker.WaitNode;
+        node.Arm(descriptor);
+        switch (descriptor.Enlist(node, read))
+        {
+            case PollDescriptor.Enlistment.Ready:
+                return 0;
+            case PollDescriptor.Enlistment.Closed:
+                return Errno.EBADF;
+        }
+
+        if (Waits.Block(node, remaining) == WaitOutcome.TimedOut)
+        {
+            return Errno.ETIMEDOUT;
+        }
+
+        return descriptor.IsClosed ? Errno.EBADF : 0;
+    }
+
+    /// <summary>
+    /// Starts an asynchronous wait for readiness of <paramref name="fd"/> on behalf of <paramref name="owner"/>; when
+    /// ready, <paramref name="operation"/> (if any) is retried on the holder before the awaiter resumes. Returns the
+    /// node to await, or null with <paramref name="error"/> when the wait cannot start (EBADF, ETIMEDOUT for a zero
+    /// timeout, or why the descriptor cannot be polled).
+    /// </summary>
+    internal static AsyncWaitNode? BeginWait(
+        Worker worker,
+        CoroutineBase owner,
+        int fd,
+        bool read,
+        IoOperation.OperationKind? operation,
+        Memory<byte> buffer,
+        int done,
+        int timeoutMs,
+        CancellationToken cancellationToken,
+        out int error)
+    {
+        PollDescriptor? descriptor = PollDescriptorTable.Instance.GetOrRegister(fd, worker.Scheduler, out error);
+        if (descriptor is null)
+        {
+            return null;
+        }
+
+        if (timeoutMs == 0)
+        {
+            error = Errno.ETIMEDOUT;
+            return null;
+        }
+
+        AsyncWaitNode node = worker.Scheduler.RentAsyncNode(owner);
+        node.ArmAsync(descriptor);
+        PollDescriptor.Enlistment enlistment = descriptor.Enlist(node, read);
+        node.StartIo(operation, descriptor, buffer, done);
+        node.StartLimits(timeoutMs, cancellationToken);
+        if (enlistment != PollDescriptor.Enlistment.Waiting)
+        {
+            // A pending edge (or the close): complete the wait ourselves; its retry runs on the holder like any other.
+            node.Complete(WaitOutcome.Signaled);
+        }
+
+        return node;
+    }
+}

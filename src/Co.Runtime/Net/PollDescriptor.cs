@@ -1,0 +1,143 @@
+using Co.Waiting;
+
+namespace Co.Net;
+
+/// <summary>
+/// The readiness state of one registered descriptor, one half per direction (read, write).
+/// </summary>
+/// <remarks>
+/// <para>Platform contract (see <see cref="Platform.IPoller"/>): readiness is edge-triggered, so a waiter always tries
+/// its operation first and waits only after EAGAIN.</para>
+/// <para>Per direction the descriptor is in one of three states, all changed under <see cref="_gate"/>:
+/// <list type="bullet">
+/// <item><b>idle</b> — no waiter, no pending edge;</item>
+/// <item><b>ready</b> — an edge arrived while nobody waited (<see cref="_readReady"/>/<see cref="_writeReady"/>): the
+/// next waiter consumes it and retries its operation at once instead of sleeping, so an edge that races with the
+/// EAGAIN that preceded the wait is never lost;</item>
+/// <item><b>waited</b> — waiters are linked in the direction's list; the next edge claims them all (they retry, and
+/// whoever loses the race for the data waits again).</item>
+/// </list>
+/// Closing (<see cref="Close"/>) claims every waiter and marks the descriptor closed for good: woken waiters see
+/// <see cref="IsClosed"/> and fail with EBADF rather than retry on a number the kernel may already have reused. A
+/// reused number gets a new descriptor with a new token, so a late event for the old one is dropped by the table.</para>
+/// </remarks>
+internal sealed class PollDescriptor : IWaitSource
+{
+    private readonly SpinGate _gate = new();
+    private readonly WaitList _readers = new();
+    private readonly WaitList _writers = new();
+    private bool _readReady;
+    private bool _writeReady;
+    private volatile bool _closed;
+
+    internal PollDescriptor(int fd, ulong token)
+    {
+        Fd = fd;
+        Token = token;
+    }
+
+    /// <summary>How an attempt to wait ended under the gate.</summary>
+    internal enum Enlistment
+    {
+        /// <summary>The node is linked and will be claimed by the next edge.</summary>
+        Waiting,
+
+        /// <summary>An edge was pending: retry the operation now.</summary>
+        Ready,
+
+        /// <summary>The descriptor was closed.</summary>
+        Closed,
+    }
+
+    internal int Fd { get; }
+
+    /// <summary>Generation and fd, as registered with the poller.</summary>
+    internal ulong Token { get; }
+
+    internal bool IsClosed => _closed;
+
+    /// <summary>Links an armed <paramref name="node"/> as a waiter for <paramref name="read"/> (else write) readiness,
+    /// unless an edge is pending or the descriptor is closed.</summary>
+    internal Enlistment Enlist(WaitNode node, bool read) => EnlistCore(node, read, rearm: false);
+
+    /// <summary>As <see cref="Enlist"/> for a node whose wait was claimed by readiness but whose retry found no data
+    /// again: the same wait (version, timer, cancellation) goes on.</summary>
+    internal Enlistment Reenlist(WaitNode node, bool read) => EnlistCore(node, read, rearm: true);
+
+    /// <summary>Called by the poller's sink: claims the waiters of each ready direction, or records the edge.</summary>
+    internal void OnReady(bool readable, bool writable)
+    {
+        WaitNode? readers = null;
+        WaitNode? writers = null;
+        using (_gate.Enter())
+        {
+            if (readable)
+            {
+                readers = _readers.ClaimAll(WaitOutcome.Signaled);
+                _readReady = readers is null;
+            }
+
+            if (writable)
+            {
+                writers = _writers.ClaimAll(WaitOutcome.Signaled);
+                _writeReady = writers is null;
+            }
+        }
+
+        WaitNode.DispatchChain(readers);
+        WaitNode.DispatchChain(writers);
+    }
+
+    /// <summary>Marks the descriptor closed and wakes every waiter (they report EBADF).</summary>
+    internal void Close()
+    {
+        WaitNode? readers;
+        WaitNode? writers;
+        using (_gate.Enter())
+        {
+            _closed = true;
+            readers = _readers.ClaimAll(WaitOutcome.Signaled);
+            writers = _writers.ClaimAll(WaitOutcome.Signaled);
+        }
+
+        WaitNode.DispatchChain(readers);
+        WaitNode.DispatchChain(writers);
+    }
+
+    void IWaitSource.Detach(WaitNode node)
+    {
+        using (_gate.Enter())
+        {
+            if (!_readers.Remove(node))
+            {
+                _writers.Remove(node);
+            }
+        }
+    }
+
+    private Enlistment EnlistCore(WaitNode node, bool read, bool rearm)
+    {
+        using (_gate.Enter())
+        {
+            if (_closed)
+            {
+                return Enlistment.Closed;
+            }
+
+            ref bool pending = ref read ? ref _readReady : ref _writeReady;
+            if (pending)
+            {
+                pending = false;
+                return Enlistment.Ready;
+            }
+
+            if (rearm)
+            {
+                node.Rearm();
+            }
+
+            (read ? _readers : _writers).Append(node);
+            return Enlistment.Waiting;
+        }
+    }
+}

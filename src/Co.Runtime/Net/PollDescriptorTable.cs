@@ -1,0 +1,93 @@
+using Co.Platform.Linux;
+
+namespace Co.Net;
+
+/// <summary>
+/// The process-wide map from descriptor number to <see cref="PollDescriptor"/>, and the sink of every scheduler's
+/// poller. A descriptor is registered with the poller of the scheduler that first waits on it and stays registered
+/// until <see cref="Forget"/> (Sock.Close); coroutines of other schedulers may wait on it too — the registering
+/// scheduler claims them and their own schedulers resume them.
+/// </summary>
+/// <remarks>Lookups are lock-free reads of a growable array; creation and removal take a lock. Tokens carry a
+/// generation so an event for a descriptor that was closed and whose number was reused is recognised and dropped.</remarks>
+internal sealed class PollDescriptorTable : Platform.IReadinessSink
+{
+    internal static readonly PollDescriptorTable Instance = new();
+
+    private readonly Lock _lock = new();
+    private PollDescriptor?[] _byFd = new PollDescriptor?[1024];
+    private uint _generation;
+
+    /// <summary>The descriptor of <paramref name="fd"/>, registering it with <paramref name="scheduler"/>'s poller on
+    /// first use; null with the errno when it cannot be polled.</summary>
+    internal PollDescriptor? GetOrRegister(int fd, Scheduler scheduler, out int error)
+    {
+        error = 0;
+        if (Find(fd) is { } existing)
+        {
+            return existing;
+        }
+
+        if (fd < 0)
+        {
+            error = Errno.EBADF;
+            return null;
+        }
+
+        lock (_lock)
+        {
+            if (Find(fd) is { } raced)
+            {
+                return raced;
+            }
+
+            ulong token = ((ulong)++_generation << 32) | (uint)fd;
+            error = scheduler.RegisterWithPoller(fd, token);
+            if (error != 0)
+            {
+                return null;
+            }
+
+            var descriptor = new PollDescriptor(fd, token);
+            PollDescriptor?[] table = _byFd;
+            if (fd >= table.Length)
+            {
+                Array.Resize(ref table, Math.Max(fd + 1, table.Length * 2));
+                Volatile.Write(ref _byFd, table);
+            }
+
+            Volatile.Write(ref table[fd], descriptor);
+            return descriptor;
+        }
+    }
+
+    /// <summary>Removes <paramref name="fd"/>'s descriptor (before the descriptor is closed) and wakes its waiters.</summary>
+    internal void Forget(int fd)
+    {
+        PollDescriptor? descriptor;
+        lock (_lock)
+        {
+            descriptor = Find(fd);
+            if (descriptor is not null)
+            {
+                Volatile.Write(ref _byFd[fd], null);
+            }
+        }
+
+        descriptor?.Close();
+    }
+
+    public void OnReady(ulong token, bool readable, bool writable)
+    {
+        if (Find((int)(uint)token) is { } descriptor && descriptor.Token == token)
+        {
+            descriptor.OnReady(readable, writable);
+        }
+    }
+
+    private PollDescriptor? Find(int fd)
+    {
+        PollDescriptor?[] table = Volatile.Read(ref _byFd);
+        return (uint)fd < (uint)table.Length ? Volatile.Read(ref table[fd]) : null;
+    }
+}

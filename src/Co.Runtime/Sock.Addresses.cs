@@ -1,0 +1,69 @@
+using System.Net;
+using System.Runtime.InteropServices;
+using Co.Net;
+using Co.Platform.Linux;
+
+namespace Co;
+
+// Addresses: co's init_ip_addr, ip_str, to_string and peer.
+public static partial class Sock
+{
+    /// <summary>Builds an address from <paramref name="ip"/> and <paramref name="port"/> (co's <c>init_ip_addr</c>,
+    /// both the IPv4 and the IPv6 form).</summary>
+    /// <returns>False for an unparsable address or a port outside 0–65535.</returns>
+    public static bool InitIpAddr(string ip, int port, out IPEndPoint address)
+    {
+        address = null!;
+        if (ip is null || port is < IPEndPoint.MinPort or > IPEndPoint.MaxPort || !IPAddress.TryParse(ip, out IPAddress? parsed))
+        {
+            return false;
+        }
+
+        address = new IPEndPoint(parsed, port);
+        return true;
+    }
+
+    /// <summary>The IP of <paramref name="address"/> as text, e.g. "127.0.0.1" or "::1" (co's <c>ip_str</c>).</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="address"/> is null.</exception>
+    public static string IpStr(IPEndPoint address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        return address.Address.ToString();
+    }
+
+    /// <summary>"ip:port" for IPv4, "[ip]:port" for IPv6 (co's <c>to_string</c>).</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="address"/> is null.</exception>
+    public static string ToString(IPEndPoint address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        return address.ToString();
+    }
+
+    /// <summary>The peer's address as "ip:port" (co's <c>peer</c>), or "" if the socket has no peer.</summary>
+    public static string Peer(nint fd) => Name(fd, peer: true) is { } address ? ToString(address) : "";
+
+    /// <summary>The address the socket is bound to (useful after binding port 0), or null on error.</summary>
+    public static IPEndPoint? LocalEndPoint(nint fd) => Name(fd, peer: false);
+
+    private static unsafe IPEndPoint? Name(nint fd, bool peer)
+    {
+        if (!ToInt(fd, out int descriptor))
+        {
+            FailAnywhere(Errno.EBADF);
+            return null;
+        }
+
+        byte* sockaddr = stackalloc byte[SocketAddressCodec.MaxLength];
+        int length = SocketAddressCodec.MaxLength;
+        int result = peer
+            ? SocketCalls.GetPeerName(descriptor, sockaddr, &length)
+            : SocketCalls.GetSockName(descriptor, sockaddr, &length);
+        if (result != 0)
+        {
+            FailAnywhere(Marshal.GetLastPInvokeError());
+            return null;
+        }
+
+        return SocketAddressCodec.Read(new ReadOnlySpan<byte>(sockaddr, length), length);
+    }
+}

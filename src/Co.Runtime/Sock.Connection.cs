@@ -1,0 +1,132 @@
+using System.Net;
+using Co.Net;
+using Co.Platform.Linux;
+using Co.Scheduling;
+using Co.Waiting;
+
+namespace Co;
+
+// Establishing connections: co's accept and connect, in sync and async forms.
+public static partial class Sock
+{
+    /// <summary>Accepts a connection on the non-blocking listening socket <paramref name="fd"/> (co's <c>accept</c>),
+    /// waiting until one arrives.</summary>
+    /// <returns>A new non-blocking socket, or -1 on error.</returns>
+    /// <exception cref="InvalidOperationException">Called outside a coroutine.</exception>
+    public static nint Accept(nint fd) => Accept(fd, out _);
+
+    /// <summary>As <see cref="Accept(nint)"/>, also giving the peer's address.</summary>
+    /// <exception cref="InvalidOperationException">Called outside a coroutine.</exception>
+    public static nint Accept(nint fd, out IPEndPoint? peer)
+    {
+        Worker worker = RequireCoroutineWorker(nameof(Accept), -1, out CoroutineBase coroutine);
+        peer = null;
+        if (!ToInt(fd, out int descriptor))
+        {
+            return Fail(coroutine, Errno.EBADF);
+        }
+
+        Span<byte> address = stackalloc byte[SocketAddressCodec.MaxLength];
+        while (true)
+        {
+            int error = SocketOps.Accept(descriptor, address, out int addressLength, out int accepted);
+            if (error == 0)
+            {
+                peer = SocketAddressCodec.Read(address, addressLength);
+                return Succeed(coroutine, (nint)accepted);
+            }
+
+            if (error != Errno.EAGAIN || (error = IoWaits.WaitReady(worker, descriptor, read: true, long.MaxValue)) != 0)
+            {
+                return Fail(coroutine, error);
+            }
+        }
+    }
+
+    /// <summary>Connects the non-blocking socket <paramref name="fd"/> to <paramref name="address"/> (co's
+    /// <c>connect</c>), waiting at most <paramref name="ms"/> milliseconds.</summary>
+    /// <returns>0, or -1 on error (e.g. ECONNREFUSED) or timeout.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="address"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">Called outside a coroutine.</exception>
+    public static int Connect(nint fd, IPEndPoint address, int ms = -1)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        Worker worker = RequireCoroutineWorker(nameof(Connect), ms, out CoroutineBase coroutine);
+        if (!ToInt(fd, out int descriptor))
+        {
+            return Fail(coroutine, Errno.EBADF);
+        }
+
+        Span<byte> sockaddr = stackalloc byte[SocketAddressCodec.MaxLength];
+        int length = SocketAddressCodec.Write(address, sockaddr);
+        int error = SocketOps.StartConnect(descriptor, sockaddr[..length]);
+        long deadline = DeadlineOf(ms);
+        while (error == Errno.EAGAIN)
+        {
+            error = IoWaits.WaitReady(worker, descriptor, read: false, deadline);
+            if (error == 0)
+            {
+                error = SocketOps.ConnectResult(descriptor);
+            }
+        }
+
+        return error == 0 ? Succeed(coroutine, 0) : Fail(coroutine, error);
+    }
+
+    /// <summary>The async form of <see cref="Accept(nint)"/>, for async coroutines.</summary>
+    /// <exception cref="InvalidOperationException">Called outside a coroutine.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (from the await).</exception>
+    public static ValueTask<nint> AcceptAsync(nint fd, CancellationToken cancellationToken = default)
+    {
+        Worker worker = RequireCoroutineWorker(nameof(AcceptAsync), -1, out CoroutineBase coroutine);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<nint>(cancellationToken);
+        }
+
+        if (!ToInt(fd, out int descriptor))
+        {
+            return new ValueTask<nint>(Fail(coroutine, Errno.EBADF));
+        }
+
+        int error = SocketOps.Accept(descriptor, default, out _, out int accepted);
+        if (error == 0)
+        {
+            return new ValueTask<nint>(Succeed(coroutine, (nint)accepted));
+        }
+
+        AsyncWaitNode? node = error == Errno.EAGAIN
+            ? IoWaits.BeginWait(worker, coroutine, descriptor, read: true, IoOperation.OperationKind.Accept, default, 0, -1, cancellationToken, out error)
+            : null;
+        return node is null ? new ValueTask<nint>(Fail(coroutine, error)) : new ValueTask<nint>(node, node.Token);
+    }
+
+    /// <summary>The async form of <see cref="Connect(nint, IPEndPoint, int)"/>, for async coroutines.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="address"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">Called outside a coroutine.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (from the await).</exception>
+    public static ValueTask<int> ConnectAsync(nint fd, IPEndPoint address, int ms = -1, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        Worker worker = RequireCoroutineWorker(nameof(ConnectAsync), ms, out CoroutineBase coroutine);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<int>(cancellationToken);
+        }
+
+        if (!ToInt(fd, out int descriptor))
+        {
+            return new ValueTask<int>(Fail(coroutine, Errno.EBADF));
+        }
+
+        Span<byte> sockaddr = stackalloc byte[SocketAddressCodec.MaxLength];
+        int length = SocketAddressCodec.Write(address, sockaddr);
+        int error = SocketOps.StartConnect(descriptor, sockaddr[..length]);
+        if (error == 0)
+        {
+            return new ValueTask<int>(Succeed(coroutine, 0));
+        }
+
+        return AwaitTransfer(worker, coroutine, descriptor, error, read: false, IoOperation.OperationKind.Connect, default, 0, ms, cancellationToken);
+    }
+}
