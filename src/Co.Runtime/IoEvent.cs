@@ -66,7 +66,7 @@ public sealed class IoEvent
 
         int error = Errno.EBADF;
         AsyncWaitNode? node = Sock.ToInt(_fd, out int fd)
-            ? IoWaits.BeginWait(worker, coroutine, fd, _read, null, default, 0, ms, cancellationToken, out error)
+            ? IoWaits.BeginWait(worker, coroutine, fd, _read, IoOperation.OperationKind.Readiness, default, 0, ms, cancellationToken, out error)
             : null;
         if (node is null)
         {

@@ -15,6 +15,8 @@ internal sealed class IoOperation
     /// <summary>What the operation does on each retry.</summary>
     internal enum OperationKind
     {
+        /// <summary>IoEvent: readiness itself is the result.</summary>
+        Readiness,
         Recv,
         RecvN,
         Send,
@@ -38,11 +40,13 @@ internal sealed class IoOperation
     /// <summary>The errno when <see cref="Result"/> is -1.</summary>
     internal int Error { get; private set; }
 
-    internal bool WaitsForRead => _kind is OperationKind.Recv or OperationKind.RecvN or OperationKind.Accept;
+    /// <summary>Which readiness the operation waits for.</summary>
+    private bool _read;
 
-    internal void Start(OperationKind kind, PollDescriptor descriptor, Memory<byte> buffer, int done)
+    internal void Start(OperationKind kind, bool read, PollDescriptor descriptor, Memory<byte> buffer, int done)
     {
         _kind = kind;
+        _read = read;
         _descriptor = descriptor;
         _buffer = buffer;
         _done = done;
@@ -76,7 +80,7 @@ internal sealed class IoOperation
                 return Finish(error == 0 ? result : -1, error);
             }
 
-            switch (descriptor.Reenlist(node, WaitsForRead))
+            switch (descriptor.Reenlist(node, _read))
             {
                 case PollDescriptor.Enlistment.Waiting:
                     return false;
@@ -91,6 +95,9 @@ internal sealed class IoOperation
         int error;
         switch (_kind)
         {
+            case OperationKind.Readiness:
+                result = 0;
+                return 0;
             case OperationKind.Recv:
                 error = SocketOps.Recv(fd, _buffer.Span, out int received);
                 result = received;

@@ -47,7 +47,7 @@ internal static class IoWaits
 
     /// <summary>
     /// Starts an asynchronous wait for readiness of <paramref name="fd"/> on behalf of <paramref name="owner"/>; when
-    /// ready, <paramref name="operation"/> (if any) is retried on the holder before the awaiter resumes. Returns the
+    /// ready, <paramref name="operation"/> is retried on the holder before the awaiter resumes. Returns the
     /// node to await, or null with <paramref name="error"/> when the wait cannot start (EBADF, ETIMEDOUT for a zero
     /// timeout, or why the descriptor cannot be polled).
     /// </summary>
@@ -56,7 +56,7 @@ internal static class IoWaits
         CoroutineBase owner,
         int fd,
         bool read,
-        IoOperation.OperationKind? operation,
+        IoOperation.OperationKind operation,
         Memory<byte> buffer,
         int done,
         int timeoutMs,
@@ -78,7 +78,7 @@ internal static class IoWaits
         AsyncWaitNode node = worker.Scheduler.RentAsyncNode(owner);
         node.ArmAsync(descriptor);
         PollDescriptor.Enlistment enlistment = descriptor.Enlist(node, read);
-        node.StartIo(operation, descriptor, buffer, done);
+        node.StartIo(operation, read, descriptor, buffer, done);
         node.StartLimits(timeoutMs, cancellationToken);
         if (enlistment != PollDescriptor.Enlistment.Waiting)
         {

@@ -74,14 +74,11 @@ internal sealed class AsyncWaitNode : WaitNode, IRunnable, IValueTaskSource, IVa
     }
 
     /// <summary>Makes the armed wait an I/O wait: when readiness claims it, <paramref name="kind"/> is retried on the
-    /// holder before the awaiter sees anything (null kind: readiness alone completes it, as for IoEvent).</summary>
-    internal void StartIo(IoOperation.OperationKind? kind, PollDescriptor descriptor, Memory<byte> buffer, int done)
+    /// holder before the awaiter sees anything.</summary>
+    internal void StartIo(IoOperation.OperationKind kind, bool read, PollDescriptor descriptor, Memory<byte> buffer, int done)
     {
         _isIoWait = true;
-        if (kind is { } operation)
-        {
-            (_io ??= new IoOperation()).Start(operation, descriptor, buffer, done);
-        }
+        (_io ??= new IoOperation()).Start(kind, read, descriptor, buffer, done);
     }
 
     /// <summary>Starts the timeout and cancellation of the armed wait; called after it is published to its source.</summary>
