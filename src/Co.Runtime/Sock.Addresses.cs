@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Runtime.InteropServices;
 using Co.Net;
@@ -9,14 +10,19 @@ namespace Co;
 public static partial class Sock
 {
     /// <summary>Builds an address from <paramref name="ip"/> and <paramref name="port"/> (co's <c>init_ip_addr</c>,
-    /// both the IPv4 and the IPv6 form).</summary>
+    /// both the IPv4 and the IPv6 form). As with <c>inet_pton</c>, an IPv4 address must be a dotted quad.</summary>
     /// <returns>False for an unparsable address or a port outside 0–65535.</returns>
-    public static bool InitIpAddr(string ip, int port, out IPEndPoint address)
+    public static bool InitIpAddr(string? ip, int port, [NotNullWhen(true)] out IPEndPoint? address)
     {
-        address = null!;
+        address = null;
         if (ip is null || port is < IPEndPoint.MinPort or > IPEndPoint.MaxPort || !IPAddress.TryParse(ip, out IPAddress? parsed))
         {
             return false;
+        }
+
+        if (parsed.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && ip.Count(c => c == '.') != 3)
+        {
+            return false; // "1" or "1.2" parse as shorthand forms that inet_pton rejects
         }
 
         address = new IPEndPoint(parsed, port);

@@ -103,8 +103,10 @@ public static partial class Sock
     /// <summary>Resets a TCP connection (co's <c>reset_tcp_socket</c>): SO_LINGER with a zero timeout, then
     /// <see cref="Close"/>, so the peer gets RST and this side skips TIME_WAIT.</summary>
     /// <returns>0, or -1 (see <see cref="Error"/>).</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="ms"/> is negative.</exception>
     public static int ResetTcpSocket(nint fd, int ms = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(ms);
         Span<byte> linger = stackalloc byte[2 * sizeof(int)];
         BitConverter.TryWriteBytes(linger, 1);
         BitConverter.TryWriteBytes(linger[sizeof(int)..], 0);

@@ -83,6 +83,13 @@ internal sealed class IoOperation
             switch (descriptor.Reenlist(node, _read))
             {
                 case PollDescriptor.Enlistment.Waiting:
+                    // A cancellation that fired while the readiness claim held the wait could not claim it: the
+                    // token says so now, and whichever of this check and a later callback comes first claims it.
+                    if (node.IsCancellationRequested)
+                    {
+                        node.Complete(WaitOutcome.Canceled);
+                    }
+
                     return false;
                 case PollDescriptor.Enlistment.Closed:
                     return Finish(-1, Errno.EBADF);

@@ -21,12 +21,6 @@ internal static class IoWaits
             return error;
         }
 
-        int remaining = Clock.MsUntil(deadline);
-        if (remaining == 0)
-        {
-            return Errno.ETIMEDOUT;
-        }
-
         WaitNode node = worker.WaitNode;
         node.Arm(descriptor);
         switch (descriptor.Enlist(node, read))
@@ -37,7 +31,8 @@ internal static class IoWaits
                 return Errno.EBADF;
         }
 
-        if (Waits.Block(node, remaining) == WaitOutcome.TimedOut)
+        // A zero (or spent) timeout still consumed a pending edge above; now Block times out at once.
+        if (Waits.Block(node, Clock.MsUntil(deadline)) == WaitOutcome.TimedOut)
         {
             return Errno.ETIMEDOUT;
         }
@@ -48,8 +43,8 @@ internal static class IoWaits
     /// <summary>
     /// Starts an asynchronous wait for readiness of <paramref name="fd"/> on behalf of <paramref name="owner"/>; when
     /// ready, <paramref name="operation"/> is retried on the holder before the awaiter resumes. Returns the
-    /// node to await, or null with <paramref name="error"/> when the wait cannot start (EBADF, ETIMEDOUT for a zero
-    /// timeout, or why the descriptor cannot be polled).
+    /// node to await, or null with <paramref name="error"/> when the descriptor cannot be polled. A zero timeout
+    /// still takes a pending edge; without one the wait times out at the next timer check.
     /// </summary>
     internal static AsyncWaitNode? BeginWait(
         Worker worker,
@@ -66,12 +61,6 @@ internal static class IoWaits
         PollDescriptor? descriptor = PollDescriptorTable.Instance.GetOrRegister(fd, worker.Scheduler, out error);
         if (descriptor is null)
         {
-            return null;
-        }
-
-        if (timeoutMs == 0)
-        {
-            error = Errno.ETIMEDOUT;
             return null;
         }
 

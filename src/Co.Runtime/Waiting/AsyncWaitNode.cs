@@ -62,6 +62,9 @@ internal sealed class AsyncWaitNode : WaitNode, IRunnable, IValueTaskSource, IVa
 
     internal short Token => (short)Version;
 
+    /// <summary>Whether the current wait's CancellationToken has been cancelled.</summary>
+    internal bool IsCancellationRequested => _extras?.Token.IsCancellationRequested == true;
+
     private protected override TimerHeap? Timers => _scheduler?.Timers;
 
     /// <summary>Arms the node for a new wait on <paramref name="source"/>; returns the ValueTask token.</summary>
