@@ -10,7 +10,7 @@ namespace Co.Net;
 /// EAGAIN again re-arms the same wait. So an await costs one continuation, whatever number of readiness edges it took.
 /// </summary>
 /// <remarks>Kept with its pooled node and reused; <see cref="Clear"/> drops the buffer so user memory is not retained.</remarks>
-internal sealed class IoOperation
+internal sealed class IoOperation : IWakeRetry
 {
     /// <summary>What the operation does on each retry.</summary>
     internal enum OperationKind
@@ -31,9 +31,6 @@ internal sealed class IoOperation
     /// <summary>Bytes transferred so far (RecvN, Send).</summary>
     private int _done;
 
-    /// <summary>Whether the operation is in progress; the node consults it only then.</summary>
-    internal bool Active { get; private set; }
-
     /// <summary>The result once finished: bytes, the accepted descriptor, 0 for a connect; -1 on error.</summary>
     internal long Result { get; private set; }
 
@@ -52,19 +49,17 @@ internal sealed class IoOperation
         _done = done;
         Result = -1;
         Error = 0;
-        Active = true;
     }
 
     internal void Clear()
     {
         _descriptor = null;
         _buffer = default;
-        Active = false;
     }
 
     /// <summary>Retries after a readiness claim of <paramref name="node"/>; true when finished, false when the node
     /// was re-armed to wait for the next edge.</summary>
-    internal bool TryFinish(AsyncWaitNode node)
+    public bool TryFinish(AsyncWaitNode node)
     {
         PollDescriptor descriptor = _descriptor!;
         while (true)
@@ -83,13 +78,6 @@ internal sealed class IoOperation
             switch (descriptor.Reenlist(node, _read))
             {
                 case PollDescriptor.Enlistment.Waiting:
-                    // A cancellation that fired while the readiness claim held the wait could not claim it: the
-                    // token says so now, and whichever of this check and a later callback comes first claims it.
-                    if (node.IsCancellationRequested)
-                    {
-                        node.Complete(WaitOutcome.Canceled);
-                    }
-
                     return false;
                 case PollDescriptor.Enlistment.Closed:
                     return Finish(-1, Errno.EBADF);
@@ -131,7 +119,6 @@ internal sealed class IoOperation
     {
         Result = result;
         Error = error;
-        Active = false;
         return true;
     }
 }

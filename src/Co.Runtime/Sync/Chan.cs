@@ -104,6 +104,11 @@ public sealed class Chan<T> : IWaitSource
         }
 
         WaitNode? node = PutOrEnlist(item, long.MaxValue, async: true, out ChanStatus status, out _);
+        if (node is AsyncWaitNode { Owner: not null } coroutineNode)
+        {
+            return new ValueTask(StartWriteOp(coroutineNode, item, Timeout.Infinite, cancellationToken), 0);
+        }
+
         if (node is not null)
         {
             return WaitThenWriteOrThrowAsync(item, (AsyncWaitNode)node, cancellationToken);
@@ -125,9 +130,12 @@ public sealed class Chan<T> : IWaitSource
 
         long deadline = DeadlineOf(ms);
         WaitNode? node = PutOrEnlist(item, deadline, async: true, out ChanStatus status, out int remaining);
-        return node is null
-            ? new ValueTask<ChanStatus>(status)
-            : WaitThenWriteAsync(item, deadline, (AsyncWaitNode)node, remaining, cancellationToken);
+        return node switch
+        {
+            null => new ValueTask<ChanStatus>(status),
+            AsyncWaitNode { Owner: not null } coroutineNode => new ValueTask<ChanStatus>(StartWriteOp(coroutineNode, item, remaining, cancellationToken), 0),
+            _ => WaitThenWriteAsync(item, deadline, (AsyncWaitNode)node, remaining, cancellationToken),
+        };
     }
 
     /// <summary>Reads an item, waiting while the channel is empty.</summary>
@@ -177,6 +185,11 @@ public sealed class Chan<T> : IWaitSource
         }
 
         WaitNode? node = TakeOrEnlist(long.MaxValue, async: true, out T item, out ChanStatus status, out _);
+        if (node is AsyncWaitNode { Owner: not null } coroutineNode)
+        {
+            return new ValueTask<T>(StartReadOp(coroutineNode, Timeout.Infinite, cancellationToken), 0);
+        }
+
         if (node is not null)
         {
             return WaitThenReadOrThrowAsync((AsyncWaitNode)node, cancellationToken);
@@ -198,9 +211,12 @@ public sealed class Chan<T> : IWaitSource
 
         long deadline = DeadlineOf(ms);
         WaitNode? node = TakeOrEnlist(deadline, async: true, out T item, out ChanStatus status, out int remaining);
-        return node is null
-            ? new ValueTask<ChanReadResult<T>>(new ChanReadResult<T>(status, item))
-            : WaitThenReadAsync(deadline, (AsyncWaitNode)node, remaining, cancellationToken);
+        return node switch
+        {
+            null => new ValueTask<ChanReadResult<T>>(new ChanReadResult<T>(status, item)),
+            AsyncWaitNode { Owner: not null } coroutineNode => new ValueTask<ChanReadResult<T>>(StartReadOp(coroutineNode, remaining, cancellationToken), 0),
+            _ => WaitThenReadAsync(deadline, (AsyncWaitNode)node, remaining, cancellationToken),
+        };
     }
 
     /// <summary>Closes the channel and wakes every waiter. Idempotent.</summary>
@@ -237,9 +253,66 @@ public sealed class Chan<T> : IWaitSource
 
     private static long DeadlineOf(int ms) => ms < 0 ? long.MaxValue : Clock.DeadlineAfter(ms);
 
-    private static ChanClosedException WriteClosed() => new("Cannot write to a closed channel.");
+    internal static ChanClosedException WriteClosed() => new("Cannot write to a closed channel.");
 
-    private static ChanClosedException ReadClosed() => new("The channel is closed and has no more items.");
+    internal static ChanClosedException ReadClosed() => new("The channel is closed and has no more items.");
+
+    /// <summary>Under the gate, from a woken reader's <see cref="ChanReadOp{T}"/> on its scheduler: takes an item or
+    /// reports Closed (true), or re-arms the same wait as a reader (false).</summary>
+    internal bool RetryRead(AsyncWaitNode node, out T item, out ChanStatus status)
+    {
+        WaitNode? woken;
+        using (_gate.Enter())
+        {
+            if (!TryTakeLocked(out item, out status, out woken))
+            {
+                node.Rearm();
+                _readers.Append(node);
+                return false;
+            }
+        }
+
+        woken?.Dispatch();
+        return true;
+    }
+
+    /// <summary>Under the gate, from a woken writer's <see cref="ChanWriteOp{T}"/>: buffers the item or reports Closed
+    /// (true), or re-arms the same wait as a writer (false).</summary>
+    internal bool RetryWrite(AsyncWaitNode node, T item, out ChanStatus status)
+    {
+        WaitNode? woken;
+        using (_gate.Enter())
+        {
+            if (!TryPutLocked(item, out status, out woken))
+            {
+                node.Rearm();
+                _writers.Append(node);
+                return false;
+            }
+        }
+
+        woken?.Dispatch();
+        return true;
+    }
+
+    /// <summary>An enlisted coroutine read: the woken node retries on the coroutine's scheduler (the token of the op
+    /// is unused: each op serves one await).</summary>
+    private ChanReadOp<T> StartReadOp(AsyncWaitNode node, int remainingMs, CancellationToken cancellationToken)
+    {
+        var operation = new ChanReadOp<T>(this, node);
+        node.SetRetry(operation);
+        node.StartLimits(remainingMs, cancellationToken);
+        return operation;
+    }
+
+    /// <summary>The write counterpart of <see cref="StartReadOp"/>.</summary>
+    private ChanWriteOp<T> StartWriteOp(AsyncWaitNode node, T item, int remainingMs, CancellationToken cancellationToken)
+    {
+        var operation = new ChanWriteOp<T>(this, node, item);
+        node.SetRetry(operation);
+        node.StartLimits(remainingMs, cancellationToken);
+        return operation;
+    }
 
     /// <summary>Starts the limits of an enlisted async wait and awaits it; false when it timed out.</summary>
     private static ValueTask<bool> AwaitEnlisted(AsyncWaitNode node, int remainingMs, CancellationToken cancellationToken)

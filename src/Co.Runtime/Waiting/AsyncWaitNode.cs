@@ -47,9 +47,12 @@ internal sealed class AsyncWaitNode : WaitNode, IRunnable, IValueTaskSource, IVa
     /// timer); created on first need and kept with the pooled node, so the common wait carries four fewer fields.</summary>
     private Extras? _extras;
 
-    /// <summary>The socket operation this wait performs when readiness claims it; created on first use and kept with
-    /// the pooled node.</summary>
+    /// <summary>The socket operation state of this node's I/O waits; created on first use and kept with the pooled node.</summary>
     private IoOperation? _io;
+
+    /// <summary>The operation the current wait retries when woken (see <see cref="IWakeRetry"/>); null once it finished,
+    /// and for plain waits.</summary>
+    private IWakeRetry? _retry;
 
     /// <summary>Whether the current wait is an I/O wait (socket operation or IoEvent), whose result and errno are
     /// recorded on the owning coroutine.</summary>
@@ -63,7 +66,7 @@ internal sealed class AsyncWaitNode : WaitNode, IRunnable, IValueTaskSource, IVa
     internal short Token => (short)Version;
 
     /// <summary>Whether the current wait's CancellationToken has been cancelled.</summary>
-    internal bool IsCancellationRequested => _extras?.Token.IsCancellationRequested == true;
+    private bool IsCancellationRequested => _extras?.Token.IsCancellationRequested == true;
 
     private protected override TimerHeap? Timers => _scheduler?.Timers;
 
@@ -73,6 +76,7 @@ internal sealed class AsyncWaitNode : WaitNode, IRunnable, IValueTaskSource, IVa
         _continuation = null;
         _continuationState = null;
         _isIoWait = false;
+        _retry = null;
         return (short)Arm(source);
     }
 
@@ -81,8 +85,13 @@ internal sealed class AsyncWaitNode : WaitNode, IRunnable, IValueTaskSource, IVa
     internal void StartIo(IoOperation.OperationKind kind, bool read, PollDescriptor descriptor, Memory<byte> buffer, int done)
     {
         _isIoWait = true;
-        (_io ??= new IoOperation()).Start(kind, read, descriptor, buffer, done);
+        _io ??= new IoOperation();
+        _io.Start(kind, read, descriptor, buffer, done);
+        _retry = _io;
     }
+
+    /// <summary>Makes <paramref name="retry"/> run when the armed wait is woken, before its awaiter resumes.</summary>
+    internal void SetRetry(IWakeRetry retry) => _retry = retry;
 
     /// <summary>Starts the timeout and cancellation of the armed wait; called after it is published to its source.</summary>
     internal void StartLimits(int timeoutMs, CancellationToken cancellationToken)
@@ -188,9 +197,22 @@ internal sealed class AsyncWaitNode : WaitNode, IRunnable, IValueTaskSource, IVa
     /// registered (also reached through <see cref="OnCompleted"/> when the publication came first).</summary>
     public void Execute(Worker runner)
     {
-        if (_io is { Active: true } io && Outcome == WaitOutcome.Signaled && !io.TryFinish(this))
+        if (_retry is { } retry && Outcome == WaitOutcome.Signaled)
         {
-            return; // no data after all: the same wait was re-armed
+            if (!retry.TryFinish(this))
+            {
+                // Nothing to do after all: the same wait was re-armed. A cancellation that fired while the claim held
+                // the wait could not claim it; the token says so now, and whichever of this check and a later
+                // callback comes first claims it.
+                if (IsCancellationRequested)
+                {
+                    Complete(WaitOutcome.Canceled);
+                }
+
+                return;
+            }
+
+            _retry = null;
         }
 
         if (_continuation is null)
@@ -312,6 +334,7 @@ internal sealed class AsyncWaitNode : WaitNode, IRunnable, IValueTaskSource, IVa
 
         _continuation = null;
         _continuationState = null;
+        _retry = null;
         if (_scheduler is not null)
         {
             Owner = null;
