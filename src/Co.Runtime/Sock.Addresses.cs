@@ -10,19 +10,28 @@ namespace Co;
 public static partial class Sock
 {
     /// <summary>Builds an address from <paramref name="ip"/> and <paramref name="port"/> (co's <c>init_ip_addr</c>,
-    /// both the IPv4 and the IPv6 form). As with <c>inet_pton</c>, an IPv4 address must be a dotted quad.</summary>
-    /// <returns>False for an unparsable address or a port outside 0–65535.</returns>
+    /// both the IPv4 and the IPv6 form). Accepts what <c>inet_pton</c> accepts: an IPv4 dotted quad of decimal parts
+    /// without leading zeros, or an IPv6 address without brackets, port or scope.</summary>
+    /// <returns>False for text <c>inet_pton</c> rejects or a port outside 0–65535.</returns>
     public static bool InitIpAddr(string? ip, int port, [NotNullWhen(true)] out IPEndPoint? address)
     {
         address = null;
-        if (ip is null || port is < IPEndPoint.MinPort or > IPEndPoint.MaxPort || !IPAddress.TryParse(ip, out IPAddress? parsed))
+        if (ip is null || port is < IPEndPoint.MinPort or > IPEndPoint.MaxPort)
         {
             return false;
         }
 
-        if (parsed.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && ip.Count(c => c == '.') != 3)
+        IPAddress? parsed;
+        if (ip.Contains(':'))
         {
-            return false; // "1" or "1.2" parse as shorthand forms that inet_pton rejects
+            if (ip.AsSpan().IndexOfAny("[]%") >= 0 || !IPAddress.TryParse(ip, out parsed))
+            {
+                return false;
+            }
+        }
+        else if (!TryParseDottedQuad(ip, out parsed))
+        {
+            return false;
         }
 
         address = new IPEndPoint(parsed, port);
@@ -50,6 +59,49 @@ public static partial class Sock
 
     /// <summary>The address the socket is bound to (useful after binding port 0), or null on error.</summary>
     public static IPEndPoint? LocalEndPoint(nint fd) => Name(fd, peer: false);
+
+    /// <summary>IPv4 as <c>inet_pton</c> reads it: four decimal parts of 0–255, no leading zeros, nothing else.</summary>
+    private static bool TryParseDottedQuad(string text, [NotNullWhen(true)] out IPAddress? address)
+    {
+        address = null;
+        Span<byte> bytes = stackalloc byte[4];
+        int part = 0;
+        int value = -1;
+        foreach (char c in text)
+        {
+            if (c == '.')
+            {
+                if (value < 0 || part == 3)
+                {
+                    return false;
+                }
+
+                bytes[part++] = (byte)value;
+                value = -1;
+            }
+            else if (c is >= '0' and <= '9' && value != 0)
+            {
+                value = (value < 0 ? 0 : value * 10) + (c - '0');
+                if (value > 255)
+                {
+                    return false;
+                }
+            }
+            else
+            {
+                return false; // a non-digit, or a digit after a leading zero
+            }
+        }
+
+        if (value < 0 || part != 3)
+        {
+            return false;
+        }
+
+        bytes[3] = (byte)value;
+        address = new IPAddress(bytes);
+        return true;
+    }
 
     private static unsafe IPEndPoint? Name(nint fd, bool peer)
     {
