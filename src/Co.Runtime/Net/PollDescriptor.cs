@@ -24,8 +24,7 @@ namespace Co.Net;
 internal sealed class PollDescriptor : IWaitSource
 {
     private readonly SpinGate _gate = new();
-    private readonly WaitList _readers = new();
-    private readonly WaitList _writers = new();
+    private readonly DuplexWaitLists _waiters = new();
     private bool _readReady;
     private bool _writeReady;
     private volatile bool _closed;
@@ -73,13 +72,13 @@ internal sealed class PollDescriptor : IWaitSource
         {
             if (readable)
             {
-                readers = _readers.ClaimAll(WaitOutcome.Signaled);
+                readers = _waiters.Readers.ClaimAll(WaitOutcome.Signaled);
                 _readReady = readers is null;
             }
 
             if (writable)
             {
-                writers = _writers.ClaimAll(WaitOutcome.Signaled);
+                writers = _waiters.Writers.ClaimAll(WaitOutcome.Signaled);
                 _writeReady = writers is null;
             }
         }
@@ -91,27 +90,21 @@ internal sealed class PollDescriptor : IWaitSource
     /// <summary>Marks the descriptor closed and wakes every waiter (they report EBADF).</summary>
     internal void Close()
     {
-        WaitNode? readers;
-        WaitNode? writers;
+        (WaitNode?, WaitNode?) claimed;
         using (_gate.Enter())
         {
             _closed = true;
-            readers = _readers.ClaimAll(WaitOutcome.Signaled);
-            writers = _writers.ClaimAll(WaitOutcome.Signaled);
+            claimed = _waiters.ClaimAll(WaitOutcome.Signaled);
         }
 
-        WaitNode.DispatchChain(readers);
-        WaitNode.DispatchChain(writers);
+        DuplexWaitLists.DispatchBoth(claimed);
     }
 
     void IWaitSource.Detach(WaitNode node)
     {
         using (_gate.Enter())
         {
-            if (!_readers.Remove(node))
-            {
-                _writers.Remove(node);
-            }
+            _waiters.Remove(node);
         }
     }
 
@@ -136,7 +129,7 @@ internal sealed class PollDescriptor : IWaitSource
                 node.Rearm();
             }
 
-            (read ? _readers : _writers).Append(node);
+            (read ? _waiters.Readers : _waiters.Writers).Append(node);
             return Enlistment.Waiting;
         }
     }

@@ -20,8 +20,7 @@ public sealed class Chan<T> : IWaitSource
 {
     private readonly SpinGate _gate = new();
     private readonly T[] _buffer;
-    private readonly WaitList _readers = new();
-    private readonly WaitList _writers = new();
+    private readonly DuplexWaitLists _waiters = new();
     private int _head;
     private int _count;
     private bool _closed;
@@ -222,8 +221,7 @@ public sealed class Chan<T> : IWaitSource
     /// <summary>Closes the channel and wakes every waiter. Idempotent.</summary>
     public void Close()
     {
-        WaitNode? readers;
-        WaitNode? writers;
+        (WaitNode?, WaitNode?) claimed;
         using (_gate.Enter())
         {
             if (_closed)
@@ -232,22 +230,17 @@ public sealed class Chan<T> : IWaitSource
             }
 
             _closed = true;
-            readers = _readers.ClaimAll(WaitOutcome.Signaled);
-            writers = _writers.ClaimAll(WaitOutcome.Signaled);
+            claimed = _waiters.ClaimAll(WaitOutcome.Signaled);
         }
 
-        WaitNode.DispatchChain(readers);
-        WaitNode.DispatchChain(writers);
+        DuplexWaitLists.DispatchBoth(claimed);
     }
 
     void IWaitSource.Detach(WaitNode node)
     {
         using (_gate.Enter())
         {
-            if (!_readers.Remove(node))
-            {
-                _writers.Remove(node);
-            }
+            _waiters.Remove(node);
         }
     }
 
@@ -267,7 +260,7 @@ public sealed class Chan<T> : IWaitSource
             if (!TryTakeLocked(out item, out status, out woken))
             {
                 node.Rearm();
-                _readers.Append(node);
+                _waiters.Readers.Append(node);
                 return false;
             }
         }
@@ -286,7 +279,7 @@ public sealed class Chan<T> : IWaitSource
             if (!TryPutLocked(item, out status, out woken))
             {
                 node.Rearm();
-                _writers.Append(node);
+                _waiters.Writers.Append(node);
                 return false;
             }
         }
@@ -338,7 +331,7 @@ public sealed class Chan<T> : IWaitSource
                     return null;
                 }
 
-                return Enlist(_writers, async);
+                return Enlist(_waiters.Writers, async);
             }
         }
 
@@ -363,7 +356,7 @@ public sealed class Chan<T> : IWaitSource
                     return null;
                 }
 
-                return Enlist(_readers, async);
+                return Enlist(_waiters.Readers, async);
             }
         }
 
@@ -482,7 +475,7 @@ public sealed class Chan<T> : IWaitSource
 
         _buffer[(_head + _count) % _buffer.Length] = item;
         _count++;
-        woken = _readers.ClaimFirst(WaitOutcome.Signaled);
+        woken = _waiters.Readers.ClaimFirst(WaitOutcome.Signaled);
         status = ChanStatus.Ok;
         return true;
     }
@@ -498,7 +491,7 @@ public sealed class Chan<T> : IWaitSource
             _buffer[_head] = default!;
             _head = (_head + 1) % _buffer.Length;
             _count--;
-            woken = _writers.ClaimFirst(WaitOutcome.Signaled);
+            woken = _waiters.Writers.ClaimFirst(WaitOutcome.Signaled);
             status = ChanStatus.Ok;
             return true;
         }
