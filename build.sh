@@ -2,7 +2,8 @@
 # One entry point for Co for .NET: build | test | bench | demo.
 #   ./build.sh demo    runs the main demo (samples/SeedExamples: co's documented examples, live)
 #   ./build.sh test    installs what the tests need, builds, runs every test suite
-#   ./build.sh bench   runs the side-by-side benchmarks (ratios against baselines measured in the same run)
+#   ./build.sh bench   runs the side-by-side benchmarks (ratios against baselines measured in the same run);
+#                      ./build.sh bench echo runs the echo-server comparison (bench/echo.sh)
 #   ./build.sh build   builds everything in Release
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -50,6 +51,10 @@ case "${1:-build}" in
   bench)
     require_dotnet
     shift
+    if [ "${1:-}" = echo ]; then
+      shift
+      exec bench/echo.sh "$@"
+    fi
     dotnet run -c "$CONFIG" --project bench/Co.Benchmarks -- "${@:-all}" ;;
   demo)
     require_dotnet

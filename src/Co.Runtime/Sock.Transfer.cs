@@ -22,9 +22,12 @@ public static partial class Sock
         }
 
         long deadline = DeadlineOf(ms);
+
+        // With a zero timeout the caller asks "anything now?": always ask the kernel.
+        PollDescriptor? polled = ms == 0 ? null : PollDescriptorTable.Instance.Find(descriptor);
         while (true)
         {
-            int error = SocketOps.Recv(descriptor, buffer, out int received);
+            int error = SocketOps.RecvWithHint(descriptor, polled, buffer, out int received);
             if (error == 0)
             {
                 return Succeed(coroutine, received);
@@ -34,6 +37,8 @@ public static partial class Sock
             {
                 return Fail(coroutine, error);
             }
+
+            polled ??= ms == 0 ? null : PollDescriptorTable.Instance.Find(descriptor);
         }
     }
 
@@ -189,7 +194,8 @@ public static partial class Sock
             return new ValueTask<int>(Fail(coroutine, Errno.EBADF));
         }
 
-        int error = SocketOps.Recv(descriptor, buffer.Span, out int received);
+        PollDescriptor? polled = ms == 0 ? null : PollDescriptorTable.Instance.Find(descriptor);
+        int error = SocketOps.RecvWithHint(descriptor, polled, buffer.Span, out int received);
         if (error == 0)
         {
             return new ValueTask<int>(Succeed(coroutine, received));

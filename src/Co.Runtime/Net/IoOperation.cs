@@ -95,6 +95,11 @@ internal sealed class IoOperation : IWakeRetry
                 return 0;
             case OperationKind.Recv:
                 error = SocketOps.Recv(fd, _buffer.Span, out int received);
+                if (error == 0)
+                {
+                    _descriptor!.ReadDrained = received > 0 && received < _buffer.Length;
+                }
+
                 result = received;
                 return error;
             case OperationKind.RecvN:

@@ -29,6 +29,13 @@ internal sealed class PollDescriptor : IWaitSource
     private bool _writeReady;
     private volatile bool _closed;
 
+    /// <summary>The last stream receive returned less than it asked for, so the receive queue was empty then.</summary>
+    private volatile bool _readDrained;
+
+    /// <summary>The poller reported a hang-up or error (EPOLLRDHUP, EPOLLHUP, EPOLLERR): from then on a receive always
+    /// has something to report (end of stream or the error), and may have consumed the edge that said so.</summary>
+    private volatile bool _hungUp;
+
     internal PollDescriptor(int fd, ulong token)
     {
         Fd = fd;
@@ -55,6 +62,20 @@ internal sealed class PollDescriptor : IWaitSource
 
     internal bool IsClosed => _closed;
 
+    /// <summary>
+    /// Whether the next stream receive may skip its first attempt and go straight to waiting, saving the system call
+    /// that would only return EAGAIN. True after a short receive, as long as no hang-up was reported. Safe whatever
+    /// races it loses: a receive that skips its attempt still passes through <see cref="Enlist"/>, which retries at
+    /// once if an edge is pending; data that arrived after the short receive produced an edge that is pending or still
+    /// to come; and an end of stream or error whose edge was consumed before the short receive is remembered in
+    /// <see cref="_hungUp"/>, which turns the hint off for good.
+    /// </summary>
+    internal bool ReadDrained
+    {
+        get => _readDrained && !_hungUp;
+        set => _readDrained = value;
+    }
+
     /// <summary>Links an armed <paramref name="node"/> as a waiter for <paramref name="read"/> (else write) readiness,
     /// unless an edge is pending or the descriptor is closed.</summary>
     internal Enlistment Enlist(WaitNode node, bool read) => EnlistCore(node, read, rearm: false);
@@ -64,8 +85,13 @@ internal sealed class PollDescriptor : IWaitSource
     internal Enlistment Reenlist(WaitNode node, bool read) => EnlistCore(node, read, rearm: true);
 
     /// <summary>Called by the poller's sink: claims the waiters of each ready direction, or records the edge.</summary>
-    internal void OnReady(bool readable, bool writable)
+    internal void OnReady(bool readable, bool writable, bool hungUp)
     {
+        if (hungUp)
+        {
+            _hungUp = true;
+        }
+
         WaitNode? readers = null;
         WaitNode? writers = null;
         using (_gate.Enter())

@@ -77,15 +77,16 @@ internal sealed class PollDescriptorTable : Platform.IReadinessSink
         descriptor?.Close();
     }
 
-    public void OnReady(ulong token, bool readable, bool writable)
+    public void OnReady(ulong token, bool readable, bool writable, bool hungUp)
     {
         if (Find((int)(uint)token) is { } descriptor && descriptor.Token == token)
         {
-            descriptor.OnReady(readable, writable);
+            descriptor.OnReady(readable, writable, hungUp);
         }
     }
 
-    private PollDescriptor? Find(int fd)
+    /// <summary>The registered descriptor of <paramref name="fd"/>, or null.</summary>
+    internal PollDescriptor? Find(int fd)
     {
         PollDescriptor?[] table = Volatile.Read(ref _byFd);
         return (uint)fd < (uint)table.Length ? Volatile.Read(ref table[fd]) : null;

@@ -12,6 +12,26 @@ namespace Co.Net;
 /// </summary>
 internal static unsafe class SocketOps
 {
+    /// <summary>A stream receive that keeps <paramref name="descriptor"/>'s drained hint: it skips the attempt (as if
+    /// EAGAIN) when the last receive drained the queue, and records whether this one did.</summary>
+    public static int RecvWithHint(int fd, PollDescriptor? descriptor, Span<byte> buffer, out int received)
+    {
+        if (descriptor is { ReadDrained: true } && !buffer.IsEmpty)
+        {
+            descriptor.ReadDrained = false;
+            received = -1;
+            return Errno.EAGAIN;
+        }
+
+        int error = Recv(fd, buffer, out received);
+        if (error == 0 && descriptor is not null)
+        {
+            descriptor.ReadDrained = received > 0 && received < buffer.Length;
+        }
+
+        return error;
+    }
+
     public static int Recv(int fd, Span<byte> buffer, out int received)
     {
         fixed (byte* data = buffer)

@@ -30,6 +30,7 @@ internal interface IPoller : IDisposable
 internal interface IReadinessSink
 {
     /// <summary>The descriptor registered with <paramref name="token"/> became readable and/or writable (errors and
-    /// hang-ups count as both, so that waiters retry and see them).</summary>
-    void OnReady(ulong token, bool readable, bool writable);
+    /// hang-ups count as both, so that waiters retry and see them); <paramref name="hungUp"/> when the peer closed its
+    /// side or the socket failed.</summary>
+    void OnReady(ulong token, bool readable, bool writable, bool hungUp);
 }

@@ -297,6 +297,53 @@ public class SockTransferTests
         await reader;
     }
 
+    /// <summary>
+    /// Data and the peer's FIN arriving together wake a waiting reader with one readiness edge. The reader's short
+    /// receive empties the queue, but the end of stream is still to be read: the next receive must report it at once
+    /// instead of waiting for an edge that already came (a receive that skips its first attempt after a short read
+    /// must not skip past a hang-up).
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ShortReceive_ThenPeerShutdown_InOneEdge_NextReceiveReturnsZeroAtOnce(bool async)
+    {
+        const int rounds = 40;
+        for (int round = 0; round < rounds; round++)
+        {
+            using SockPair p = await Loop.Pair();
+            var parked = new Event(manualReset: true);
+            var results = new int[3];
+            Task reader = async
+                ? CoRun.Async(async () =>
+                {
+                    var buf = new byte[100];
+                    parked.Signal();
+                    results[0] = await Sock.RecvAsync(p.Server, buf, 5000);
+                    results[1] = await Sock.RecvAsync(p.Server, buf, 5000);
+                    results[2] = Sock.Error();
+                })
+                : CoRun.Sync(() =>
+                {
+                    var buf = new byte[100];
+                    parked.Signal();
+                    results[0] = Sock.Recv(p.Server, buf, 5000);
+                    results[1] = Sock.Recv(p.Server, buf, 5000);
+                    results[2] = Sock.Error();
+                });
+            await CoRun.Sync(() =>
+            {
+                parked.Wait();
+                Coroutine.Sleep(2); // let the reader reach its wait
+                Assert.Equal(10, Sock.Send(p.Client, new byte[10]));
+                Assert.Equal(0, Sock.Shutdown(p.Client, 'w'));
+            });
+            await reader;
+            Assert.True(results[0] == 10, $"round {round}: first receive returned {results[0]}");
+            Assert.True(results[1] == 0, $"round {round}: receive after the peer's shutdown returned {results[1]} (errno {results[2]}) instead of 0");
+        }
+    }
+
     [Fact]
     public async Task ShutdownWrite_PeerRecvReturnsZero_OtherDirectionStillWorks()
     {

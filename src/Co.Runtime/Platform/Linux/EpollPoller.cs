@@ -104,7 +104,8 @@ internal sealed unsafe partial class EpollPoller : IPoller
                 _sink.OnReady(
                     events[i].Data,
                     readable: failed || (flags & (EpollIn | EpollRdhup)) != 0,
-                    writable: failed || (flags & EpollOut) != 0);
+                    writable: failed || (flags & EpollOut) != 0,
+                    hungUp: failed || (flags & EpollRdhup) != 0);
             }
         }
     }
