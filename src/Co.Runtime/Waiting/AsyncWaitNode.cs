@@ -44,19 +44,10 @@ internal sealed class AsyncWaitNode : WaitNode, IRunnable, IValueTaskSource, IVa
     private object? _continuationState;
 
     /// <summary>What only some waits need (cancellation, flowing an execution context, external nodes' context and
-    /// timer); created on first need and kept with the pooled node, so the common wait carries four fewer fields.</summary>
+    /// timer, socket operations and retries); created on first need and kept with the pooled node, so a node parked
+    /// in a plain wait (Event, Sleep) carries none of it.</summary>
     private Extras? _extras;
 
-    /// <summary>The socket operation state of this node's I/O waits; created on first use and kept with the pooled node.</summary>
-    private IoOperation? _io;
-
-    /// <summary>The operation the current wait retries when woken (see <see cref="IWakeRetry"/>); null once it finished,
-    /// and for plain waits.</summary>
-    private IWakeRetry? _retry;
-
-    /// <summary>Whether the current wait is an I/O wait (socket operation or IoEvent), whose result and errno are
-    /// recorded on the owning coroutine.</summary>
-    private bool _isIoWait;
 
     internal AsyncWaitNode(Scheduler? scheduler) => _scheduler = scheduler;
 
@@ -75,8 +66,12 @@ internal sealed class AsyncWaitNode : WaitNode, IRunnable, IValueTaskSource, IVa
     {
         _continuation = null;
         _continuationState = null;
-        _isIoWait = false;
-        _retry = null;
+        if (_extras is { } extras)
+        {
+            extras.IsIoWait = false;
+            extras.Retry = null;
+        }
+
         return (short)Arm(source);
     }
 
@@ -84,14 +79,15 @@ internal sealed class AsyncWaitNode : WaitNode, IRunnable, IValueTaskSource, IVa
     /// holder before the awaiter sees anything.</summary>
     internal void StartIo(IoOperation.OperationKind kind, bool read, PollDescriptor descriptor, Memory<byte> buffer, int done)
     {
-        _isIoWait = true;
-        _io ??= new IoOperation();
-        _io.Start(kind, read, descriptor, buffer, done);
-        _retry = _io;
+        Extras extras = GetExtras();
+        extras.IsIoWait = true;
+        extras.Io ??= new IoOperation();
+        extras.Io.Start(kind, read, descriptor, buffer, done);
+        extras.Retry = extras.Io;
     }
 
     /// <summary>Makes <paramref name="retry"/> run when the armed wait is woken, before its awaiter resumes.</summary>
-    internal void SetRetry(IWakeRetry retry) => _retry = retry;
+    internal void SetRetry(IWakeRetry retry) => GetExtras().Retry = retry;
 
     /// <summary>Starts the timeout and cancellation of the armed wait; called after it is published to its source.</summary>
     internal void StartLimits(int timeoutMs, CancellationToken cancellationToken)
@@ -197,7 +193,7 @@ internal sealed class AsyncWaitNode : WaitNode, IRunnable, IValueTaskSource, IVa
     /// registered (also reached through <see cref="OnCompleted"/> when the publication came first).</summary>
     public void Execute(Worker runner)
     {
-        if (_retry is { } retry && Outcome == WaitOutcome.Signaled)
+        if (_extras?.Retry is { } retry && Outcome == WaitOutcome.Signaled)
         {
             if (!retry.TryFinish(this))
             {
@@ -212,7 +208,7 @@ internal sealed class AsyncWaitNode : WaitNode, IRunnable, IValueTaskSource, IVa
                 return;
             }
 
-            _retry = null;
+            _extras!.Retry = null;
         }
 
         if (_continuation is null)
@@ -302,17 +298,17 @@ internal sealed class AsyncWaitNode : WaitNode, IRunnable, IValueTaskSource, IVa
         EnsureOnOwnerScheduler();
         WaitOutcome outcome = Outcome;
         result = outcome == WaitOutcome.Signaled ? 0 : -1;
-        if (_isIoWait)
+        if (_extras is { IsIoWait: true } ioExtras)
         {
             int error = outcome == WaitOutcome.TimedOut ? Errno.ETIMEDOUT : 0;
-            if (_io is { } io && outcome == WaitOutcome.Signaled)
+            if (ioExtras.Io is { } io && outcome == WaitOutcome.Signaled)
             {
                 result = io.Result;
                 error = io.Error;
             }
 
-            _io?.Clear();
-            _isIoWait = false;
+            ioExtras.Io?.Clear();
+            ioExtras.IsIoWait = false;
             if (Owner is { } owner)
             {
                 owner.TimedOut = outcome == WaitOutcome.TimedOut;
@@ -334,7 +330,11 @@ internal sealed class AsyncWaitNode : WaitNode, IRunnable, IValueTaskSource, IVa
 
         _continuation = null;
         _continuationState = null;
-        _retry = null;
+        if (_extras is not null)
+        {
+            _extras.Retry = null;
+        }
+
         if (_scheduler is not null)
         {
             Owner = null;
@@ -382,5 +382,16 @@ internal sealed class AsyncWaitNode : WaitNode, IRunnable, IValueTaskSource, IVa
 
         /// <summary>External nodes: the timer of a timed wait (coroutine nodes use the scheduler's timer heap).</summary>
         public ITimer? Timer;
+
+        /// <summary>The socket operation state of this node's I/O waits, created on first use and kept.</summary>
+        public IoOperation? Io;
+
+        /// <summary>The operation the current wait retries when woken (see <see cref="IWakeRetry"/>); null once it
+        /// finished, and for plain waits.</summary>
+        public IWakeRetry? Retry;
+
+        /// <summary>Whether the current wait is an I/O wait (socket operation or IoEvent), whose result and errno are
+        /// recorded on the owning coroutine.</summary>
+        public bool IsIoWait;
     }
 }
