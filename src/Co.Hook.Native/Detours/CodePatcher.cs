@@ -1,0 +1,78 @@
+using System.Runtime.InteropServices;
+
+namespace Co.Hooks.Detours;
+
+/// <summary>
+/// Writes the 5-byte <c>jmp rel32</c> of a detour into live code, and takes it out again.
+/// </summary>
+/// <remarks>
+/// Invariant: the 5 bytes lie inside one naturally aligned 8-byte word (target &amp; 7 ≤ 3), which is replaced with a
+/// single <c>lock cmpxchg</c>. A thread executing the function therefore sees either the old prologue or the whole
+/// jump, never a mix. The page is made writable for the write only and never loses execute permission, since other
+/// threads may be running it. The rare thread preempted between two of the old instructions inside the patched bytes
+/// would resume in the middle of the jump; install detours early (before the functions are in use) to make this moot.
+/// </remarks>
+internal static unsafe class CodePatcher
+{
+    /// <summary>Whether a 5-byte patch at <paramref name="target"/> fits in one aligned 8-byte word.</summary>
+    public static bool CanPatchAtomically(nint target) => (target & 7) <= 8 - PrologueRelocator.PatchLength;
+
+    /// <summary>Replaces the first 5 bytes at <paramref name="target"/> with a jump to <paramref name="destination"/>;
+    /// returns the replaced bytes, or null with the reason.</summary>
+    public static byte[]? WriteJump(nint target, nint destination, out string? reason)
+    {
+        long displacement = (long)destination - ((long)target + PrologueRelocator.PatchLength);
+        if (displacement is < int.MinValue or > int.MaxValue)
+        {
+            reason = "the jump destination is out of rel32 reach";
+            return null;
+        }
+
+        Span<byte> jump = stackalloc byte[PrologueRelocator.PatchLength];
+        jump[0] = 0xE9;
+        BitConverter.TryWriteBytes(jump[1..], (int)displacement);
+        return Replace(target, jump, out reason);
+    }
+
+    /// <summary>Puts back the bytes <see cref="WriteJump"/> replaced.</summary>
+    public static bool Restore(nint target, byte[] original, out string? reason) => Replace(target, original, out reason) is not null;
+
+    private static byte[]? Replace(nint target, ReadOnlySpan<byte> bytes, out string? reason)
+    {
+        if (!CanPatchAtomically(target))
+        {
+            reason = $"0x{target:x}: the patched bytes would straddle an 8-byte boundary, so they cannot be written atomically";
+            return null;
+        }
+
+        nint word = target & ~(nint)7;
+        int offset = (int)(target - word);
+        if (!NearMemory.Protect(word, sizeof(long), writable: true))
+        {
+            reason = $"mprotect refused to make 0x{word:x} writable (errno {Marshal.GetLastPInvokeError()})";
+            return null;
+        }
+
+        try
+        {
+            long* slot = (long*)word;
+            while (true)
+            {
+                long current = Volatile.Read(ref *slot);
+                long updated = current;
+                Span<byte> view = new(&updated, sizeof(long));
+                byte[] replaced = view.Slice(offset, bytes.Length).ToArray();
+                bytes.CopyTo(view[offset..]);
+                if (Interlocked.CompareExchange(ref *slot, updated, current) == current)
+                {
+                    reason = null;
+                    return replaced;
+                }
+            }
+        }
+        finally
+        {
+            NearMemory.Protect(word, sizeof(long), writable: false);
+        }
+    }
+}

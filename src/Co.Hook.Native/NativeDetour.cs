@@ -1,0 +1,158 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.InteropServices;
+using Co.Hooks.Detours;
+
+namespace Co.Hooks;
+
+/// <summary>
+/// An inline detour of a native function (x64 Linux): calls to <see cref="Target"/> go to <see cref="Replacement"/>,
+/// which can still call the function through <see cref="Original"/>.
+/// </summary>
+/// <remarks>
+/// <para>How: the target's first instructions (at least 5 bytes) are decoded and re-encoded with Iced into a trampoline
+/// allocated within ±2 GiB, followed by a jump back — that trampoline is <see cref="Original"/>. A stub next to it
+/// jumps to the replacement (which may live anywhere). Then the target's first 5 bytes become <c>jmp stub</c>, written
+/// as one atomic 8-byte store. Nothing is guessed: a prologue that cannot be moved safely is refused, with the reason.</para>
+/// <para>Install detours early, before other threads call the target (see <see cref="Detours.CodePatcher"/>), and call
+/// <see cref="Dispose"/> to take one out; the trampoline memory stays, as a thread may still be inside it.</para>
+/// </remarks>
+public sealed class NativeDetour : IDisposable
+{
+    /// <summary>Stub: <c>jmp qword [rip+0]</c> followed by the 8-byte absolute address.</summary>
+    private const int StubLength = 14;
+    private const int TrampolineCapacity = 64;
+
+    private readonly byte[] _replacedBytes;
+    private int _removed;
+
+    private NativeDetour(nint target, nint replacement, nint original, byte[] replacedBytes)
+    {
+        Target = target;
+        Replacement = replacement;
+        Original = original;
+        _replacedBytes = replacedBytes;
+    }
+
+    /// <summary>The detoured function.</summary>
+    public nint Target { get; }
+
+    /// <summary>Where calls to <see cref="Target"/> go.</summary>
+    public nint Replacement { get; }
+
+    /// <summary>A callable entry point of the original function (its relocated prologue, then the rest of it).</summary>
+    public nint Original { get; }
+
+    /// <summary>Whether the detour is still installed.</summary>
+    public bool IsInstalled => Volatile.Read(ref _removed) == 0;
+
+    /// <summary>Detours <paramref name="target"/> to <paramref name="replacement"/>.</summary>
+    /// <exception cref="ArgumentException">A null pointer.</exception>
+    /// <exception cref="NativeDetourException">The detour was refused; the message says why, and nothing was changed.</exception>
+    public static NativeDetour Install(nint target, nint replacement) =>
+        TryInstall(target, replacement, out NativeDetour? detour, out string? reason)
+            ? detour
+            : throw new NativeDetourException($"Cannot detour 0x{target:x}: {reason}");
+
+    /// <summary>Detours <paramref name="target"/> to <paramref name="replacement"/>, or says why not (and changes nothing).</summary>
+    /// <exception cref="ArgumentException">A null pointer.</exception>
+    public static bool TryInstall(nint target, nint replacement, [NotNullWhen(true)] out NativeDetour? detour, [NotNullWhen(false)] out string? reason)
+    {
+        if (target == 0 || replacement == 0)
+        {
+            throw new ArgumentException("The target and the replacement must be non-null function pointers.");
+        }
+
+        detour = null;
+        if (!RuntimeInformation.IsOSPlatform(OSPlatform.Linux) || RuntimeInformation.ProcessArchitecture != Architecture.X64)
+        {
+            reason = "native detours are implemented for x64 Linux only";
+            return false;
+        }
+
+        if (!CodePatcher.CanPatchAtomically(target))
+        {
+            reason = $"0x{target:x}: the patched bytes would straddle an 8-byte boundary, so they cannot be written atomically";
+            return false;
+        }
+
+        if (!PrologueRelocator.TryRead(target, out var stolen, out int stolenLength, out reason))
+        {
+            return false;
+        }
+
+        if (ExecutableArena.Allocate(target, StubLength + TrampolineCapacity, out string? allocationError) is not { } block)
+        {
+            reason = allocationError ?? "no executable memory near the target";
+            return false;
+        }
+
+        nint stub = block;
+        nint trampoline = block + 16;
+        byte[]? relocated = PrologueRelocator.Relocate(stolen, trampoline, target + stolenLength, out string? relocationError);
+        if (relocated is null)
+        {
+            reason = relocationError ?? "the prologue cannot be relocated";
+            return false;
+        }
+
+        if (relocated.Length > TrampolineCapacity)
+        {
+            reason = $"the relocated prologue needs {relocated.Length} bytes, more than the {TrampolineCapacity} reserved";
+            return false;
+        }
+
+        WriteStub(stub, replacement);
+        Marshal.Copy(relocated, 0, trampoline, relocated.Length);
+        byte[]? replaced = CodePatcher.WriteJump(target, stub, out string? patchError);
+        if (replaced is null)
+        {
+            reason = patchError ?? "the target could not be patched";
+            return false;
+        }
+
+        detour = new NativeDetour(target, replacement, trampoline, replaced);
+        reason = null;
+        return true;
+    }
+
+    /// <summary>Takes the detour out: the target's original bytes are written back. Idempotent.</summary>
+    /// <exception cref="NativeDetourException">The bytes could not be written back.</exception>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _removed, 1) == 0 && !CodePatcher.Restore(Target, _replacedBytes, out string? reason))
+        {
+            Volatile.Write(ref _removed, 0);
+            throw new NativeDetourException($"Cannot remove the detour of 0x{Target:x}: {reason}");
+        }
+    }
+
+    private static unsafe void WriteStub(nint stub, nint destination)
+    {
+        byte* code = (byte*)stub;
+        code[0] = 0xFF; // jmp qword [rip+0]
+        code[1] = 0x25;
+        *(int*)(code + 2) = 0;
+        *(long*)(code + 6) = destination;
+    }
+}
+
+/// <summary>A native detour could not be installed or removed; the message says why.</summary>
+public sealed class NativeDetourException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public NativeDetourException()
+    {
+    }
+
+    /// <summary>Creates the exception with <paramref name="message"/>.</summary>
+    public NativeDetourException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Creates the exception with <paramref name="message"/> and an inner exception.</summary>
+    public NativeDetourException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}

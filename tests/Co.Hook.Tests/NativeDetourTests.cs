@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using Xunit;
+
+namespace Co.Hooks.Tests;
+
+/// <summary>
+/// The native detour engine. Every scenario patches live code, so each runs in a child process (Co.Hook.TestHost),
+/// once per runtime setting that changes code generation: tiered compilation off and on, PGO off, ReadyToRun off,
+/// W^X off. A crash of the child is a failure with its exit code.
+/// </summary>
+public class NativeDetourTests
+{
+    /// <summary>The runtime settings every patching scenario runs under.</summary>
+    public static TheoryData<string, string> Matrix()
+    {
+        string[] scenarios = ["detour-getppid", "detour-recv", "install-under-load", "refuse"];
+        string[] settings =
+        [
+            "DOTNET_TieredCompilation=0",
+            "DOTNET_TieredCompilation=1",
+            "DOTNET_TieredPGO=0",
+            "DOTNET_ReadyToRun=0",
+            "DOTNET_EnableWriteXorExecute=0",
+        ];
+        var data = new TheoryData<string, string>();
+        foreach (string scenario in scenarios)
+        {
+            foreach (string setting in settings)
+            {
+                data.Add(scenario, setting);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Matrix))]
+    public void Scenario_PassesInAChildProcess(string scenario, string setting)
+    {
+        (int exitCode, string output) = RunChild(scenario, setting);
+        Assert.True(exitCode == 0 && output.Contains($"OK {scenario}", StringComparison.Ordinal),
+            $"scenario {scenario} under {setting} exited {exitCode}:\n{output}");
+    }
+
+    [Fact]
+    public void TryInstall_NullPointers_Throw()
+    {
+        Assert.Throws<ArgumentException>(() => NativeDetour.TryInstall(0, 1, out _, out _));
+        Assert.Throws<ArgumentException>(() => NativeDetour.TryInstall(1, 0, out _, out _));
+    }
+
+    [Fact]
+    public void Install_UnmappedTarget_IsRefusedWithAReason()
+    {
+        bool installed = NativeDetour.TryInstall(0x10, 0x20, out NativeDetour? detour, out string? reason);
+        Assert.False(installed);
+        Assert.Null(detour);
+        Assert.Contains("not in readable memory", reason);
+        NativeDetourException thrown = Assert.Throws<NativeDetourException>(() => NativeDetour.Install(0x10, 0x20));
+        Assert.Contains("0x10", thrown.Message);
+    }
+
+    private static (int ExitCode, string Output) RunChild(string scenario, string setting)
+    {
+        string host = Path.Combine(AppContext.BaseDirectory, "Co.Hook.TestHost.dll");
+        Assert.True(File.Exists(host), $"{host} is missing");
+        var start = new ProcessStartInfo("dotnet", [host, scenario])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        string[] pair = setting.Split('=');
+        start.Environment[pair[0]] = pair[1];
+        using Process child = Process.Start(start)!;
+        Task<string> stdout = child.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = child.StandardError.ReadToEndAsync();
+        if (!child.WaitForExit(TimeSpan.FromSeconds(60)))
+        {
+            child.Kill(entireProcessTree: true);
+            return (-1, $"timed out after 60 s\n{stdout.Result}{stderr.Result}");
+        }
+
+        return (child.ExitCode, stdout.Result + stderr.Result);
+    }
+}
