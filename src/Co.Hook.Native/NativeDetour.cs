@@ -62,6 +62,22 @@ public sealed class NativeDetour : IDisposable
             throw new ArgumentException("The target and the replacement must be non-null function pointers.");
         }
 
+        return TryInstall(target, replacement, StubLength, (stub, _) => JumpStub(replacement), out detour, out reason);
+    }
+
+    /// <summary>
+    /// Detours <paramref name="target"/> to code built by <paramref name="buildEntry"/> — given the entry's address and
+    /// the trampoline's (the original), it returns at most <paramref name="entryCapacity"/> bytes, e.g. a hook gate
+    /// that decides natively between the trampoline and a handler.
+    /// </summary>
+    internal static bool TryInstall(
+        nint target,
+        nint replacement,
+        int entryCapacity,
+        Func<nint, nint, byte[]?> buildEntry,
+        [NotNullWhen(true)] out NativeDetour? detour,
+        [NotNullWhen(false)] out string? reason)
+    {
         detour = null;
         if (!RuntimeInformation.IsOSPlatform(OSPlatform.Linux) || RuntimeInformation.ProcessArchitecture != Architecture.X64)
         {
@@ -80,14 +96,15 @@ public sealed class NativeDetour : IDisposable
             return false;
         }
 
-        if (ExecutableArena.Allocate(target, StubLength + TrampolineCapacity, out string? allocationError) is not { } block)
+        int entrySpace = (entryCapacity + 15) & ~15;
+        if (ExecutableArena.Allocate(target, entrySpace + TrampolineCapacity, out string? allocationError) is not { } block)
         {
             reason = allocationError ?? "no executable memory near the target";
             return false;
         }
 
         nint stub = block;
-        nint trampoline = block + 16;
+        nint trampoline = block + entrySpace;
         byte[]? relocated = PrologueRelocator.Relocate(stolen, trampoline, target + stolenLength, out string? relocationError);
         if (relocated is null)
         {
@@ -101,7 +118,14 @@ public sealed class NativeDetour : IDisposable
             return false;
         }
 
-        WriteStub(stub, replacement);
+        byte[]? entry = buildEntry(stub, trampoline);
+        if (entry is null || entry.Length > entryCapacity)
+        {
+            reason = "the entry code could not be built";
+            return false;
+        }
+
+        Marshal.Copy(entry, 0, stub, entry.Length);
         Marshal.Copy(relocated, 0, trampoline, relocated.Length);
         byte[]? replaced = CodePatcher.WriteJump(target, stub, out string? patchError);
         if (replaced is null)
@@ -126,13 +150,14 @@ public sealed class NativeDetour : IDisposable
         }
     }
 
-    private static unsafe void WriteStub(nint stub, nint destination)
+    /// <summary><c>jmp qword [rip+0]</c> followed by the 8-byte absolute destination.</summary>
+    private static byte[] JumpStub(nint destination)
     {
-        byte* code = (byte*)stub;
-        code[0] = 0xFF; // jmp qword [rip+0]
+        var code = new byte[StubLength];
+        code[0] = 0xFF;
         code[1] = 0x25;
-        *(int*)(code + 2) = 0;
-        *(long*)(code + 6) = destination;
+        BitConverter.TryWriteBytes(code.AsSpan(6), (long)destination);
+        return code;
     }
 }
 

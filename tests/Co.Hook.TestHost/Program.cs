@@ -3,6 +3,7 @@
 // exits 1 otherwise. A crash shows up as another exit code.
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Co;
 using Co.Hooks;
 
 try
@@ -14,6 +15,8 @@ try
         case "detour-recv": Scenarios.DetourRecv(); break;
         case "install-under-load": Scenarios.InstallUnderLoad(); break;
         case "refuse": Scenarios.Refuse(); break;
+        case "blocking-receive": HookScenarios.BlockingReceive(hooks: true); break;
+        case "blocking-receive-unhooked": HookScenarios.BlockingReceive(hooks: false); break;
         default: throw new ArgumentException($"unknown scenario '{scenario}'");
     }
 
@@ -166,13 +169,115 @@ internal static unsafe class Scenarios
         Check(now.AsSpan().SequenceEqual(bytes), "a refused detour changed the code");
     }
 
-    private static void Check(bool condition, string failure)
+    internal static void Check(bool condition, string failure)
     {
         if (!condition)
         {
             throw new InvalidOperationException(failure);
         }
     }
+}
+
+/// <summary>Scenarios of the hook layer (Hooks.Enable) rather than of the bare detour engine.</summary>
+internal static class HookScenarios
+{
+    /// <summary>
+    /// 20 sync coroutines on ONE scheduler each make a blocking System.Net.Sockets call sequence — Connect, Send,
+    /// Receive — against a local server that answers each request after 200 ms. With hooks the receives overlap
+    /// (well under 20 × 200 ms); without, each blocks the scheduler thread and they run one after another.
+    /// </summary>
+    public static void BlockingReceive(bool hooks)
+    {
+        const int clients = 20;
+        const int delayMs = 200;
+        Coroutine.Configure(o => o.SchedulerCount = 1);
+        if (hooks)
+        {
+            Hooks.Enable();
+            foreach ((string name, string state) in Hooks.Status)
+            {
+                Scenarios.Check(state == "hooked", $"{name}: {state}");
+            }
+        }
+
+        using var listener = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        listener.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        listener.Listen(64);
+        var endPoint = (System.Net.IPEndPoint)listener.LocalEndPoint!;
+        _ = Task.Run(async () =>
+        {
+            for (int i = 0; i < clients; i++)
+            {
+                System.Net.Sockets.Socket connection = await listener.AcceptAsync();
+                _ = Task.Run(async () =>
+                {
+                    var request = new byte[4];
+                    int got = 0;
+                    while (got < 4)
+                    {
+                        got += await connection.ReceiveAsync(request.AsMemory(got));
+                    }
+
+                    await Task.Delay(delayMs);
+                    await connection.SendAsync(request);
+                    connection.Dispose();
+                });
+            }
+        });
+
+        var done = new WaitGroup(clients);
+        int correct = 0;
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        for (int i = 0; i < clients; i++)
+        {
+            int id = i;
+            Coroutine.Go(() =>
+            {
+                try
+                {
+                    using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+                    socket.Connect(endPoint);
+                    byte[] request = BitConverter.GetBytes(id);
+                    socket.Send(request);
+                    var reply = new byte[4];
+                    int got = 0;
+                    while (got < 4)
+                    {
+                        int n = socket.Receive(reply, got, 4 - got, System.Net.Sockets.SocketFlags.None);
+                        if (n == 0)
+                        {
+                            break;
+                        }
+
+                        got += n;
+                    }
+
+                    if (got == 4 && BitConverter.ToInt32(reply) == id)
+                    {
+                        Interlocked.Increment(ref correct);
+                    }
+                }
+                finally
+                {
+                    done.Done();
+                }
+            });
+        }
+
+        Scenarios.Check(Task.Run(done.Wait).Wait(TimeSpan.FromSeconds(30)), "the clients did not finish within 30 s");
+        long elapsed = watch.ElapsedMilliseconds;
+        Console.WriteLine($"ELAPSED {elapsed}");
+        Scenarios.Check(correct == clients, $"{correct} of {clients} clients got their own reply");
+        if (hooks)
+        {
+            Scenarios.Check(elapsed < clients * delayMs / 2, $"with hooks, {clients} receives of {delayMs} ms took {elapsed} ms on one scheduler: not concurrent");
+        }
+        else
+        {
+            Scenarios.Check(elapsed >= clients * delayMs * 9 / 10, $"without hooks, {clients} receives took only {elapsed} ms: the control should serialize them");
+        }
+    }
+
 }
 
 internal static unsafe class Replacements

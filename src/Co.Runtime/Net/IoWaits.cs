@@ -11,11 +11,14 @@ internal static class IoWaits
     /// <summary>
     /// Parks the calling coroutine's thread until <paramref name="fd"/> is ready for <paramref name="read"/> (else
     /// write), or <paramref name="deadline"/> passes. Returns 0 when the caller should retry its call, or an errno:
-    /// ETIMEDOUT, EBADF (closed while waiting), or why the descriptor cannot be polled.
+    /// ETIMEDOUT, EBADF (closed while waiting), or why the descriptor cannot be polled. Callers that cannot vouch that
+    /// every close of the descriptor went through Sock.Close pass <paramref name="verifyRegistration"/>.
     /// </summary>
-    internal static int WaitReady(Worker worker, int fd, bool read, long deadline)
+    internal static int WaitReady(Worker worker, int fd, bool read, long deadline, bool verifyRegistration = false)
     {
-        PollDescriptor? descriptor = PollDescriptorTable.Instance.GetOrRegister(fd, worker.Scheduler, out int error);
+        PollDescriptor? descriptor = verifyRegistration
+            ? PollDescriptorTable.Instance.GetOrRegisterVerified(fd, worker.Scheduler, out int error)
+            : PollDescriptorTable.Instance.GetOrRegister(fd, worker.Scheduler, out error);
         if (descriptor is null)
         {
             return error;

@@ -36,11 +36,15 @@ internal sealed class PollDescriptor : IWaitSource
     /// has something to report (end of stream or the error), and may have consumed the edge that said so.</summary>
     private volatile bool _hungUp;
 
-    internal PollDescriptor(int fd, ulong token)
+    internal PollDescriptor(int fd, ulong token, Scheduler registeredWith)
     {
         Fd = fd;
         Token = token;
+        RegisteredWith = registeredWith;
     }
+
+    /// <summary>The scheduler whose poller holds the registration.</summary>
+    internal Scheduler RegisteredWith { get; }
 
     /// <summary>How an attempt to wait ended under the gate.</summary>
     internal enum Enlistment

@@ -48,7 +48,7 @@ internal sealed class PollDescriptorTable : Platform.IReadinessSink
                 return null;
             }
 
-            var descriptor = new PollDescriptor(fd, token);
+            var descriptor = new PollDescriptor(fd, token, scheduler);
             PollDescriptor?[] table = _byFd;
             if (fd >= table.Length)
             {
@@ -59,6 +59,24 @@ internal sealed class PollDescriptorTable : Platform.IReadinessSink
             Volatile.Write(ref table[fd], descriptor);
             return descriptor;
         }
+    }
+
+    /// <summary>
+    /// As <see cref="GetOrRegister"/>, but first checks that a known descriptor is still registered — for callers that
+    /// cannot know whether the socket was closed behind the runtime's back (hook handlers: a library may close its
+    /// sockets from any thread). A stale entry (the number was closed and reused) is forgotten and registered afresh.
+    /// Costs one epoll_ctl.
+    /// </summary>
+    internal PollDescriptor? GetOrRegisterVerified(int fd, Scheduler scheduler, out int error)
+    {
+        if (Find(fd) is { } known && known.RegisteredWith.IsStillRegistered(fd, known.Token))
+        {
+            error = 0;
+            return known;
+        }
+
+        Forget(fd);
+        return GetOrRegister(fd, scheduler, out error);
     }
 
     /// <summary>Removes <paramref name="fd"/>'s descriptor (before the descriptor is closed) and wakes its waiters.</summary>

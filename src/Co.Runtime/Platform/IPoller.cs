@@ -24,6 +24,10 @@ internal interface IPoller : IDisposable
     /// <paramref name="token"/>. Returns 0, or the errno of the failure (EPERM: the descriptor cannot be polled,
     /// e.g. a regular file, which is always ready).</summary>
     int Register(int fd, ulong token);
+
+    /// <summary>Whether <paramref name="fd"/> is still registered (re-asserting <paramref name="token"/>); false once
+    /// the descriptor was closed, which removed it.</summary>
+    bool IsRegistered(int fd, ulong token);
 }
 
 /// <summary>Receives the readiness events a poller collects.</summary>

@@ -146,7 +146,17 @@ public sealed partial class Scheduler
     /// <paramref name="me"/> itself is taken from the run queue. Meanwhile the scheduler carries on: on the thread
     /// whose resume is next, or on a spare. The caller has armed its wait and published it before calling.
     /// </summary>
-    internal void Park(Worker me)
+    internal unsafe void Park(Worker me)
+    {
+        // While it schedules, the thread runs runtime code: hook gates must let its calls through. Its coroutine's
+        // flags come back when it does.
+        int flags = *me.HookFlags;
+        *me.HookFlags = flags & ~HookThreadState.RunningCoroutine;
+        ParkCore(me);
+        *me.HookFlags = flags;
+    }
+
+    private void ParkCore(Worker me)
     {
         IRunnable? next = TakeNext();
         if (ReferenceEquals(next, me))
@@ -210,6 +220,9 @@ public sealed partial class Scheduler
         return _poller.Register(fd, token);
     }
 
+    /// <summary>Whether a descriptor is still registered with this scheduler's poller (any thread).</summary>
+    internal bool IsStillRegistered(int fd, ulong token) => _poller.IsRegistered(fd, token);
+
     internal int AllocateId() => _freeIds.TryPop(out int id) ? id : Id + _schedulerCount * _idsIssued++;
 
     internal void ReleaseId(int id) => _freeIds.Push(id);
@@ -259,7 +272,7 @@ public sealed partial class Scheduler
     /// on-stack-replacement code, which reaches thread statics through the slow <c>__tls_get_addr</c> path; a method
     /// called once per item is tiered up normally.</remarks>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void RunNext(Worker me)
+    private unsafe void RunNext(Worker me)
     {
         IRunnable? item = TakeNext();
         if (item is null)
@@ -279,6 +292,8 @@ public sealed partial class Scheduler
             }
         }
 
+        // Hook gates divert blocking calls only while coroutine code runs; the loop's own calls pass straight through.
+        *me.HookFlags = owner is null ? 0 : HookThreadState.RunningCoroutine;
         try
         {
             item.Execute(me);
@@ -288,6 +303,7 @@ public sealed partial class Scheduler
             UnhandledExceptions.Report(owner, exception);
         }
 
+        *me.HookFlags = 0;
         me.Running = null;
     }
 

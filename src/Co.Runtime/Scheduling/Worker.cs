@@ -14,7 +14,7 @@ namespace Co.Scheduling;
 /// </list>
 /// The worker is also the run-queue entry that resumes it: executing it hands the baton to this thread.
 /// </summary>
-internal sealed class Worker : IRunnable
+internal sealed unsafe class Worker : IRunnable
 {
     [ThreadStatic]
     private static Worker? t_current;
@@ -42,6 +42,9 @@ internal sealed class Worker : IRunnable
     /// <summary>Set when the worker left its scheduler (idle spare timed out, or the scheduler stopped).</summary>
     internal bool Retired { get; set; }
 
+    /// <summary>This thread's word of <see cref="HookThreadState"/> flags (native memory, read by hook gates).</summary>
+    internal int* HookFlags { get; private set; }
+
     CoroutineBase? IRunnable.Owner => null;
 
     /// <summary>Starts the thread of a new worker; it sleeps until it is handed the baton.</summary>
@@ -63,6 +66,7 @@ internal sealed class Worker : IRunnable
     private void ThreadMain(int pinCpu)
     {
         t_current = this;
+        HookFlags = HookThreadState.Attach();
         if (pinCpu >= 0)
         {
             CpuAffinity.PinCurrentThread(pinCpu);
@@ -70,5 +74,7 @@ internal sealed class Worker : IRunnable
 
         Parker.Park();
         Scheduler.RunLoop(this);
+        HookThreadState.Detach(HookFlags);
+        HookFlags = null;
     }
 }

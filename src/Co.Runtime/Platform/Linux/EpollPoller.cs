@@ -134,6 +134,12 @@ internal sealed unsafe partial class EpollPoller : IPoller
         return EpollCtl(_epollFd, EpollCtlMod, fd, &registration) == 0 ? 0 : Marshal.GetLastPInvokeError();
     }
 
+    public bool IsRegistered(int fd, ulong token)
+    {
+        var registration = new EpollEvent { Events = EpollIn | EpollOut | EpollRdhup | EpollEt, Data = token };
+        return EpollCtl(_epollFd, EpollCtlMod, fd, &registration) == 0;
+    }
+
     public void Dispose()
     {
         Close(_wakeFd);

@@ -1,0 +1,87 @@
+using System.Runtime.InteropServices;
+using Co.Net;
+using Co.Platform.Linux;
+using Co.Scheduling;
+
+namespace Co.Hooks.Handlers;
+
+/// <summary>
+/// What every socket hook handler shares: it runs on a scheduler thread that was running coroutine code (the gate
+/// checked), marks the thread as inside a hook so its own calls pass the gates, decides whether the call would block
+/// from the caller's point of view, and waits for readiness on the runtime's poller — parking only the coroutine —
+/// with the socket's own timeout (SO_RCVTIMEO / SO_SNDTIMEO). errno is what the original call left, or EAGAIN after a
+/// socket timeout, exactly as a blocking call would report it.
+/// </summary>
+internal static unsafe partial class BlockingCall
+{
+    private const int MsgDontwait = 0x40;
+    private const int SolSocket = 1;
+    private const int SoRcvtimeo = 20;
+    private const int SoSndtimeo = 21;
+
+    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    private static partial int Fcntl(int fd, int command, int argument);
+
+    [LibraryImport("libc", EntryPoint = "getsockopt")]
+    private static partial int GetSockOpt(int fd, int level, int option, long* value, int* length);
+
+    /// <summary>Marks the calling thread as inside a hook until disposed.</summary>
+    public static Scope Enter() => new(Worker.Current!);
+
+    /// <summary>Whether a call with <paramref name="flags"/> on <paramref name="fd"/> would block: no MSG_DONTWAIT,
+    /// and the descriptor is in blocking mode (the caller's choice is respected: a non-blocking socket gets EAGAIN).</summary>
+    public static bool WouldBlock(int fd, int flags)
+    {
+        if ((flags & MsgDontwait) != 0)
+        {
+            return false;
+        }
+
+        int status = Fcntl(fd, SocketCalls.FGetfl, 0);
+        return status >= 0 && (status & SocketCalls.ONonblock) == 0;
+    }
+
+    /// <summary>
+    /// After the original returned EAGAIN for an attempt the caller wanted to block: waits until the socket is ready
+    /// for <paramref name="read"/> (else write) or its SO_RCVTIMEO/SO_SNDTIMEO passes. Returns 0 to retry, or the errno
+    /// to fail with (EAGAIN on the socket's timeout, EBADF if it was closed while waiting).
+    /// </summary>
+    public static int WaitReady(int fd, bool read, ref long deadline)
+    {
+        if (deadline == 0)
+        {
+            deadline = SocketDeadline(fd, read);
+        }
+
+        int error = IoWaits.WaitReady(Worker.Current!, fd, read, deadline, verifyRegistration: true);
+        return error == Errno.ETIMEDOUT ? Errno.EAGAIN : error;
+    }
+
+    /// <summary>The deadline set by the socket's SO_RCVTIMEO or SO_SNDTIMEO (a struct timeval), or none.</summary>
+    private static long SocketDeadline(int fd, bool read)
+    {
+        long* timeval = stackalloc long[2];
+        int length = 2 * sizeof(long);
+        if (GetSockOpt(fd, SolSocket, read ? SoRcvtimeo : SoSndtimeo, timeval, &length) != 0 || (timeval[0] == 0 && timeval[1] == 0))
+        {
+            return long.MaxValue;
+        }
+
+        long ms = (timeval[0] * 1000) + ((timeval[1] + 999) / 1000);
+        return Clock.DeadlineAfter((int)Math.Min(ms, int.MaxValue));
+    }
+
+    /// <summary>Sets <see cref="HookThreadState.InHook"/> on the thread's flags for the handler's duration.</summary>
+    public readonly ref struct Scope
+    {
+        private readonly int* _flags;
+
+        public Scope(Worker worker)
+        {
+            _flags = worker.HookFlags;
+            *_flags |= HookThreadState.InHook;
+        }
+
+        public void Dispose() => *_flags &= ~HookThreadState.InHook;
+    }
+}

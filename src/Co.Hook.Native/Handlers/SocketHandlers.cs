@@ -1,0 +1,226 @@
+using System.Runtime.InteropServices;
+using Co.Platform.Linux;
+
+namespace Co.Hooks.Handlers;
+
+/// <summary>
+/// The handlers of the libc socket calls that can block: reached only through a gate, on a thread running coroutine
+/// code. Each makes calls that would not block exactly as libc would (same result, same errno), and turns a call that
+/// would block into non-blocking attempts separated by waits on the runtime's poller, so only the coroutine waits.
+/// </summary>
+/// <remarks>The original of each function is its detour's trampoline, set once at install; each handler restores
+/// errno last, after the bookkeeping that follows the original call.</remarks>
+internal static unsafe partial class SocketHandlers
+{
+    private const int MsgDontwait = 0x40;
+
+    internal static delegate* unmanaged<int, void*, int, nint> RecvMsgOriginal;
+    internal static delegate* unmanaged<int, void*, nint, int, nint> RecvOriginal;
+    internal static delegate* unmanaged<int, void*, nint, int, void*, int*, nint> RecvFromOriginal;
+    internal static delegate* unmanaged<int, void*, int, nint> SendMsgOriginal;
+    internal static delegate* unmanaged<int, void*, nint, int, nint> SendOriginal;
+    internal static delegate* unmanaged<int, void*, nint, int, void*, int, nint> SendToOriginal;
+    internal static delegate* unmanaged<int, void*, int*, int, int> Accept4Original;
+
+    [UnmanagedCallersOnly]
+    internal static nint RecvMsg(int fd, void* message, int flags)
+    {
+        using BlockingCall.Scope scope = BlockingCall.Enter();
+        if (!BlockingCall.WouldBlock(fd, flags))
+        {
+            return RecvMsgOriginal(fd, message, flags);
+        }
+
+        long deadline = 0;
+        while (true)
+        {
+            nint result = RecvMsgOriginal(fd, message, flags | MsgDontwait);
+            if (Finished(result, fd, read: true, ref deadline))
+            {
+                return result;
+            }
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    internal static nint Recv(int fd, void* buffer, nint length, int flags)
+    {
+        using BlockingCall.Scope scope = BlockingCall.Enter();
+        if (!BlockingCall.WouldBlock(fd, flags))
+        {
+            return RecvOriginal(fd, buffer, length, flags);
+        }
+
+        long deadline = 0;
+        while (true)
+        {
+            nint result = RecvOriginal(fd, buffer, length, flags | MsgDontwait);
+            if (Finished(result, fd, read: true, ref deadline))
+            {
+                return result;
+            }
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    internal static nint RecvFrom(int fd, void* buffer, nint length, int flags, void* address, int* addressLength)
+    {
+        using BlockingCall.Scope scope = BlockingCall.Enter();
+        if (!BlockingCall.WouldBlock(fd, flags))
+        {
+            return RecvFromOriginal(fd, buffer, length, flags, address, addressLength);
+        }
+
+        long deadline = 0;
+        int capacity = addressLength is null ? 0 : *addressLength;
+        while (true)
+        {
+            if (addressLength is not null)
+            {
+                *addressLength = capacity; // a retry must see the caller's buffer size again
+            }
+
+            nint result = RecvFromOriginal(fd, buffer, length, flags | MsgDontwait, address, addressLength);
+            if (Finished(result, fd, read: true, ref deadline))
+            {
+                return result;
+            }
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    internal static nint SendMsg(int fd, void* message, int flags)
+    {
+        using BlockingCall.Scope scope = BlockingCall.Enter();
+        if (!BlockingCall.WouldBlock(fd, flags))
+        {
+            return SendMsgOriginal(fd, message, flags);
+        }
+
+        long deadline = 0;
+        while (true)
+        {
+            nint result = SendMsgOriginal(fd, message, flags | MsgDontwait);
+            if (Finished(result, fd, read: false, ref deadline))
+            {
+                return result;
+            }
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    internal static nint Send(int fd, void* buffer, nint length, int flags)
+    {
+        using BlockingCall.Scope scope = BlockingCall.Enter();
+        if (!BlockingCall.WouldBlock(fd, flags))
+        {
+            return SendOriginal(fd, buffer, length, flags);
+        }
+
+        long deadline = 0;
+        while (true)
+        {
+            nint result = SendOriginal(fd, buffer, length, flags | MsgDontwait);
+            if (Finished(result, fd, read: false, ref deadline))
+            {
+                return result;
+            }
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    internal static nint SendTo(int fd, void* buffer, nint length, int flags, void* address, int addressLength)
+    {
+        using BlockingCall.Scope scope = BlockingCall.Enter();
+        if (!BlockingCall.WouldBlock(fd, flags))
+        {
+            return SendToOriginal(fd, buffer, length, flags, address, addressLength);
+        }
+
+        long deadline = 0;
+        while (true)
+        {
+            nint result = SendToOriginal(fd, buffer, length, flags | MsgDontwait, address, addressLength);
+            if (Finished(result, fd, read: false, ref deadline))
+            {
+                return result;
+            }
+        }
+    }
+
+    /// <summary>accept4 (managed Socket.Accept reaches libc here): a blocking listener waits for readiness first, then
+    /// accepts; if another thread took the connection meanwhile, it waits again rather than block the scheduler.</summary>
+    [UnmanagedCallersOnly]
+    internal static int Accept4(int fd, void* address, int* addressLength, int flags)
+    {
+        using BlockingCall.Scope scope = BlockingCall.Enter();
+        if (!BlockingCall.WouldBlock(fd, 0))
+        {
+            return Accept4Original(fd, address, addressLength, flags);
+        }
+
+        long deadline = 0;
+        int capacity = addressLength is null ? 0 : *addressLength;
+        while (true)
+        {
+            int wait = BlockingCall.WaitReady(fd, read: true, ref deadline);
+            if (wait != 0)
+            {
+                Marshal.SetLastSystemError(wait);
+                return -1;
+            }
+
+            if (addressLength is not null)
+            {
+                *addressLength = capacity;
+            }
+
+            // The listener is blocking: accept only if a connection is still queued (poll with zero timeout).
+            if (!HasPendingConnection(fd))
+            {
+                continue;
+            }
+
+            int result = Accept4Original(fd, address, addressLength, flags);
+            int errno = Marshal.GetLastSystemError();
+            Marshal.SetLastSystemError(errno);
+            return result;
+        }
+    }
+
+    /// <summary>Whether a (non-waiting) poll reports <paramref name="fd"/> readable.</summary>
+    private static bool HasPendingConnection(int fd)
+    {
+        long pollfd = (long)(uint)fd | (1L << 32); // struct pollfd { int fd; short events = POLLIN; short revents; }
+        return Poll(&pollfd, 1, 0) == 1;
+    }
+
+    /// <summary>True when <paramref name="result"/> is final (errno left as the original set it, or the wait's error);
+    /// false when the attempt met EAGAIN and readiness came: retry.</summary>
+    private static bool Finished(nint result, int fd, bool read, ref long deadline)
+    {
+        if (result >= 0)
+        {
+            return true;
+        }
+
+        int errno = Marshal.GetLastSystemError();
+        if (errno != Errno.EAGAIN)
+        {
+            Marshal.SetLastSystemError(errno);
+            return true;
+        }
+
+        int wait = BlockingCall.WaitReady(fd, read, ref deadline);
+        if (wait != 0)
+        {
+            Marshal.SetLastSystemError(wait);
+            return true;
+        }
+
+        return false;
+    }
+
+    [LibraryImport("libc", EntryPoint = "poll")]
+    private static partial int Poll(long* fds, nuint count, int timeout);
+}
