@@ -12,7 +12,8 @@ namespace Co.Hooks;
 /// behaves exactly as libc's own.
 /// </summary>
 /// <remarks>
-/// Hooked so far: recvmsg, recv, recvfrom, sendmsg, send, sendto, accept4. Enable before sockets are in use. A function
+/// Hooked so far: recvmsg, recv, recvfrom, sendmsg, send, sendto, accept4, connect; and sleep, usleep, nanosleep,
+/// clock_nanosleep when called from outside the runtime's own modules. Enable before sockets are in use. A function
 /// whose detour cannot be installed safely stays unhooked; <see cref="Status"/> says which and why.
 /// </remarks>
 public static unsafe class Hooks
@@ -69,12 +70,22 @@ public static unsafe class Hooks
                 original => SocketHandlers.SendToOriginal = (delegate* unmanaged<int, void*, nint, int, void*, int, nint>)original);
             Install(libc, "accept4", (nint)(delegate* unmanaged<int, void*, int*, int, int>)&SocketHandlers.Accept4,
                 original => SocketHandlers.Accept4Original = (delegate* unmanaged<int, void*, int*, int, int>)original);
+            Install(libc, "connect", (nint)(delegate* unmanaged<int, void*, int, int>)&SocketHandlers.Connect,
+                original => SocketHandlers.ConnectOriginal = (delegate* unmanaged<int, void*, int, int>)original);
+
+            List<(ulong Start, ulong End)> runtimeCode = RuntimeModules.Ranges();
+            Install(libc, "sleep", (nint)(delegate* unmanaged<uint, uint>)&SleepHandlers.Sleep, _ => { }, runtimeCode);
+            Install(libc, "usleep", (nint)(delegate* unmanaged<uint, int>)&SleepHandlers.USleep, _ => { }, runtimeCode);
+            Install(libc, "nanosleep", (nint)(delegate* unmanaged<long*, long*, int>)&SleepHandlers.NanoSleep,
+                original => SleepHandlers.NanoSleepOriginal = (delegate* unmanaged<long*, long*, int>)original, runtimeCode);
+            Install(libc, "clock_nanosleep", (nint)(delegate* unmanaged<int, int, long*, long*, int>)&SleepHandlers.ClockNanoSleep,
+                original => SleepHandlers.ClockNanoSleepOriginal = (delegate* unmanaged<int, int, long*, long*, int>)original, runtimeCode);
         }
     }
 
     /// <summary>Detours <paramref name="name"/> through a gate to <paramref name="handler"/>; the original is published
     /// (<paramref name="publishOriginal"/>) before the jump is written, so a diverted call always finds it.</summary>
-    private static void Install(nint libc, string name, nint handler, Action<nint> publishOriginal)
+    private static void Install(nint libc, string name, nint handler, Action<nint> publishOriginal, List<(ulong Start, ulong End)>? excludedCallers = null)
     {
         if (!NativeLibrary.TryGetExport(libc, name, out nint target))
         {
@@ -89,7 +100,7 @@ public static unsafe class Hooks
             (entry, trampoline) =>
             {
                 publishOriginal(trampoline);
-                return GateBuilder.Build(entry, handler, trampoline);
+                return GateBuilder.Build(entry, handler, trampoline, excludedCallers);
             },
             out NativeDetour? detour,
             out string? reason);

@@ -17,6 +17,9 @@ try
         case "refuse": Scenarios.Refuse(); break;
         case "blocking-receive": HookScenarios.BlockingReceive(hooks: true); break;
         case "blocking-receive-unhooked": HookScenarios.BlockingReceive(hooks: false); break;
+        case "native-sleep": HookScenarios.NativeSleep(hooks: true); break;
+        case "native-sleep-unhooked": HookScenarios.NativeSleep(hooks: false); break;
+        case "native-connect": HookScenarios.NativeConnect(); break;
         default: throw new ArgumentException($"unknown scenario '{scenario}'");
     }
 
@@ -182,13 +185,14 @@ internal static unsafe class Scenarios
 internal static class HookScenarios
 {
     /// <summary>
-    /// 20 sync coroutines on ONE scheduler each make a blocking System.Net.Sockets call sequence — Connect, Send,
+    /// 100 sync coroutines on ONE scheduler each make a blocking System.Net.Sockets call sequence — Connect, Send,
     /// Receive — against a local server that answers each request after 200 ms. With hooks the receives overlap
-    /// (well under 20 × 200 ms); without, each blocks the scheduler thread and they run one after another.
+    /// (well under 100 × 200 ms); without (the control, 20 coroutines to keep it short), each blocks the scheduler
+    /// thread and they run one after another.
     /// </summary>
     public static void BlockingReceive(bool hooks)
     {
-        const int clients = 20;
+        int clients = hooks ? 100 : 20;
         const int delayMs = 200;
         Coroutine.Configure(o => o.SchedulerCount = 1);
         if (hooks)
@@ -202,7 +206,7 @@ internal static class HookScenarios
 
         using var listener = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
         listener.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
-        listener.Listen(64);
+        listener.Listen(256);
         var endPoint = (System.Net.IPEndPoint)listener.LocalEndPoint!;
         _ = Task.Run(async () =>
         {
@@ -278,6 +282,122 @@ internal static class HookScenarios
         }
     }
 
+
+    /// <summary>100 sync coroutines on one scheduler call libc's usleep(200 ms) through P/Invoke: with hooks they sleep
+    /// at once (well under 100 × 200 ms); without, one after another. nanosleep on a plain thread still sleeps.</summary>
+    public static unsafe void NativeSleep(bool hooks)
+    {
+        int coroutines = hooks ? 100 : 10;
+        const int sleepMs = 200;
+        Coroutine.Configure(o => o.SchedulerCount = 1);
+        if (hooks)
+        {
+            Hooks.Enable();
+            Scenarios.Check(Hooks.Status["usleep"] == "hooked", "usleep: " + Hooks.Status["usleep"]);
+        }
+
+        var done = new WaitGroup(coroutines);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        for (int i = 0; i < coroutines; i++)
+        {
+            Coroutine.Go(() =>
+            {
+                RawLibc.USleep(sleepMs * 1000);
+                done.Done();
+            });
+        }
+
+        Scenarios.Check(Task.Run(done.Wait).Wait(TimeSpan.FromSeconds(30)), "the sleepers did not finish within 30 s");
+        long elapsed = watch.ElapsedMilliseconds;
+        Console.WriteLine($"ELAPSED {elapsed}");
+        Scenarios.Check(elapsed >= sleepMs - 5, $"the sleeps returned after {elapsed} ms, sooner than {sleepMs}");
+        if (hooks)
+        {
+            Scenarios.Check(elapsed < coroutines * sleepMs / 10, $"with hooks, {coroutines} usleeps took {elapsed} ms on one scheduler: not concurrent");
+        }
+        else
+        {
+            Scenarios.Check(elapsed >= coroutines * sleepMs * 9 / 10, $"without hooks, {coroutines} usleeps took only {elapsed} ms");
+        }
+
+        long* request = stackalloc long[2];
+        request[0] = 0;
+        request[1] = 100_000_000;
+        var plain = System.Diagnostics.Stopwatch.StartNew();
+        Scenarios.Check(RawLibc.NanoSleep(request, null) == 0, "nanosleep on a plain thread failed");
+        Scenarios.Check(plain.ElapsedMilliseconds >= 95, $"nanosleep(100 ms) on a plain thread returned after {plain.ElapsedMilliseconds} ms");
+        request[1] = 2_000_000_000;
+        Scenarios.Check(RawLibc.NanoSleep(request, null) == -1 && Marshal.GetLastPInvokeError() == 22, "nanosleep with a bad timespec on a plain thread must fail with EINVAL");
+    }
+
+    /// <summary>Raw libc connect through P/Invoke gives libc's results and errno, in a coroutine (hooked, the coroutine
+    /// waits) and on a plain thread alike: 0 to a listener, -1/ECONNREFUSED to a closed port, -1/EBADF for a bad fd.</summary>
+    public static unsafe void NativeConnect()
+    {
+        Coroutine.Configure(o => o.SchedulerCount = 1);
+        Hooks.Enable();
+        Scenarios.Check(Hooks.Status["connect"] == "hooked", "connect: " + Hooks.Status["connect"]);
+        using var listener = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        listener.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        listener.Listen(16);
+        int open = ((System.Net.IPEndPoint)listener.LocalEndPoint!).Port;
+        using var bound = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        bound.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0)); // bound, not listening: refuses
+        int closed = ((System.Net.IPEndPoint)bound.LocalEndPoint!).Port;
+
+        (int Result, int Errno) Attempt(int port, bool badFd)
+        {
+            int fd = badFd ? 1_000_000 : RawLibc.Socket(2, 1, 0);
+            byte* address = stackalloc byte[16];
+            new Span<byte>(address, 16).Clear();
+            address[0] = 2;
+            address[2] = (byte)(port >> 8);
+            address[3] = (byte)port;
+            address[4] = 127;
+            address[7] = 1;
+            int result = RawLibc.Connect(fd, address, 16);
+            int errno = Marshal.GetLastPInvokeError();
+            if (!badFd)
+            {
+                RawLibc.Close(fd);
+            }
+
+            return (result, errno);
+        }
+
+        var plain = new[] { Attempt(open, false), Attempt(closed, false), Attempt(open, true) };
+        var inCoroutine = new (int, int)[3];
+        var done = new WaitGroup(1);
+        Coroutine.Go(() =>
+        {
+            inCoroutine[0] = Attempt(open, false);
+            inCoroutine[1] = Attempt(closed, false);
+            inCoroutine[2] = Attempt(open, true);
+            done.Done();
+        });
+        Scenarios.Check(Task.Run(done.Wait).Wait(TimeSpan.FromSeconds(20)), "the coroutine's connects did not finish");
+        Scenarios.Check(plain[0] == (0, plain[0].Errno) && plain[1] == (-1, 111) && plain[2] == (-1, 9), $"plain thread: {string.Join(", ", plain)}");
+        Scenarios.Check(inCoroutine[0].Item1 == 0 && inCoroutine[1] == (-1, 111) && inCoroutine[2] == (-1, 9), $"coroutine: {string.Join(", ", inCoroutine)}");
+    }
+}
+
+/// <summary>Raw libc calls of the hook scenarios.</summary>
+internal static unsafe partial class RawLibc
+{
+    [LibraryImport("libc", EntryPoint = "usleep")]
+    public static partial int USleep(uint microseconds);
+
+    [LibraryImport("libc", EntryPoint = "nanosleep", SetLastError = true)]
+    public static partial int NanoSleep(long* request, long* remaining);
+
+    [LibraryImport("libc", EntryPoint = "socket", SetLastError = true)]
+    public static partial int Socket(int domain, int type, int protocol);
+
+    [LibraryImport("libc", EntryPoint = "connect", SetLastError = true)]
+    public static partial int Connect(int fd, byte* address, int length);
+
+    [LibraryImport("libc", EntryPoint = "close")]
+    public static partial int Close(int fd);
 }
 
 internal static unsafe class Replacements

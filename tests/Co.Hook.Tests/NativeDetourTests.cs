@@ -4,8 +4,8 @@ using Xunit;
 namespace Co.Hooks.Tests;
 
 /// <summary>
-/// The native detour engine and the hook layer built on it (blocking System.Net.Sockets calls in coroutines on one
-/// scheduler overlap with hooks on). Every scenario patches live code, so each runs in a child process (Co.Hook.TestHost),
+/// The native detour engine and the hook layer built on it (blocking System.Net.Sockets calls and libc usleep in
+/// coroutines on one scheduler overlap with hooks on; raw libc connect keeps libc's results). Every scenario patches live code, so each runs in a child process (Co.Hook.TestHost),
 /// once per runtime setting that changes code generation: tiered compilation off and on, PGO off, ReadyToRun off,
 /// W^X off. A crash of the child is a failure with its exit code.
 /// </summary>
@@ -14,7 +14,7 @@ public class NativeDetourTests
     /// <summary>The runtime settings every patching scenario runs under.</summary>
     public static TheoryData<string, string> Matrix()
     {
-        string[] scenarios = ["detour-getppid", "detour-recv", "install-under-load", "refuse", "blocking-receive"];
+        string[] scenarios = ["detour-getppid", "detour-recv", "install-under-load", "refuse", "blocking-receive", "native-sleep", "native-connect"];
         string[] settings =
         [
             "DOTNET_TieredCompilation=0",
@@ -51,6 +51,14 @@ public class NativeDetourTests
     {
         (int exitCode, string output) = RunChild("blocking-receive-unhooked", "DOTNET_TieredCompilation=1");
         Assert.True(exitCode == 0 && output.Contains("OK blocking-receive-unhooked", StringComparison.Ordinal), $"exited {exitCode}:\n{output}");
+    }
+
+    /// <summary>The control of "native-sleep": without hooks, usleep in coroutines on one scheduler serializes.</summary>
+    [Fact]
+    public void NativeSleep_WithoutHooks_Serializes()
+    {
+        (int exitCode, string output) = RunChild("native-sleep-unhooked", "DOTNET_TieredCompilation=1");
+        Assert.True(exitCode == 0 && output.Contains("OK native-sleep-unhooked", StringComparison.Ordinal), $"exited {exitCode}:\n{output}");
     }
 
     [Fact]

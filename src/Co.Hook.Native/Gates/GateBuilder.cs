@@ -18,15 +18,16 @@ namespace Co.Hooks.Gates;
 /// </remarks>
 internal static class GateBuilder
 {
-    /// <summary>Generous upper bound of a gate's size.</summary>
-    public const int Capacity = 128;
+    /// <summary>Generous upper bound of a gate's size, caller ranges included.</summary>
+    public const int Capacity = 384;
 
     private static readonly Lazy<nint> s_getSpecific = new(() =>
         NativeLibrary.GetExport(NativeLibrary.Load("libc.so.6"), "pthread_getspecific"));
 
     /// <summary>Encodes a gate at <paramref name="address"/> that jumps to <paramref name="handler"/> or
-    /// <paramref name="original"/>.</summary>
-    public static byte[]? Build(nint address, nint handler, nint original)
+    /// <paramref name="original"/>. With <paramref name="excludedCallers"/>, a call whose return address lies in one of
+    /// those ranges also goes to the original (the sleep family: see <see cref="RuntimeModules"/>).</summary>
+    public static byte[]? Build(nint address, nint handler, nint original, List<(ulong Start, ulong End)>? excludedCallers = null)
     {
         var asm = new Assembler(64);
         Label toOriginal = asm.CreateLabel();
@@ -53,6 +54,19 @@ internal static class GateBuilder
         asm.and(r11d, HookThreadState.RunningCoroutine | HookThreadState.InHook);
         asm.cmp(r11d, HookThreadState.RunningCoroutine);
         asm.jne(toOriginal);
+        foreach ((ulong start, ulong end) in excludedCallers ?? [])
+        {
+            Label outside = asm.CreateLabel();
+            asm.mov(r11, __qword_ptr[rsp]); // the caller's return address
+            asm.mov(r10, start);
+            asm.cmp(r11, r10);
+            asm.jb(outside);
+            asm.mov(r10, end);
+            asm.cmp(r11, r10);
+            asm.jb(toOriginal);
+            asm.Label(ref outside);
+        }
+
         asm.mov(r11, (ulong)handler);
         asm.jmp(r11);
         asm.Label(ref toOriginal);

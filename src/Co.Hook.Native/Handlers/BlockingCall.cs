@@ -57,6 +57,49 @@ internal static unsafe partial class BlockingCall
         return error == Errno.ETIMEDOUT ? Errno.EAGAIN : error;
     }
 
+    /// <summary>
+    /// Runs a blocking socket's connect without blocking the scheduler: sets O_NONBLOCK, starts the connection, waits
+    /// for writability (within SO_SNDTIMEO, as the kernel's blocking connect does), reads SO_ERROR, and restores the
+    /// caller's mode. Returns 0 or the errno a blocking connect would have set.
+    /// </summary>
+    public static int ConnectWithoutBlocking(int fd, Func<int> startConnect)
+    {
+        int mode = Fcntl(fd, SocketCalls.FGetfl, 0);
+        if (mode < 0 || Fcntl(fd, SocketCalls.FSetfl, mode | SocketCalls.ONonblock) < 0)
+        {
+            return Marshal.GetLastSystemError();
+        }
+
+        try
+        {
+            int error = startConnect() == 0 ? 0 : Marshal.GetLastSystemError();
+            if (error != Errno.EINPROGRESS)
+            {
+                return error;
+            }
+
+            long deadline = 0;
+            while (true)
+            {
+                int wait = WaitReady(fd, read: false, ref deadline);
+                if (wait != 0)
+                {
+                    return wait == Errno.EAGAIN ? Errno.EINPROGRESS : wait; // a timed-out blocking connect reports EINPROGRESS
+                }
+
+                int outcome = SocketOps.ConnectResult(fd);
+                if (outcome != Errno.EAGAIN)
+                {
+                    return outcome;
+                }
+            }
+        }
+        finally
+        {
+            Fcntl(fd, SocketCalls.FSetfl, mode);
+        }
+    }
+
     /// <summary>The deadline set by the socket's SO_RCVTIMEO or SO_SNDTIMEO (a struct timeval), or none.</summary>
     private static long SocketDeadline(int fd, bool read)
     {

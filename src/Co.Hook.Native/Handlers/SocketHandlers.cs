@@ -21,6 +21,7 @@ internal static unsafe partial class SocketHandlers
     internal static delegate* unmanaged<int, void*, nint, int, nint> SendOriginal;
     internal static delegate* unmanaged<int, void*, nint, int, void*, int, nint> SendToOriginal;
     internal static delegate* unmanaged<int, void*, int*, int, int> Accept4Original;
+    internal static delegate* unmanaged<int, void*, int, int> ConnectOriginal;
 
     [UnmanagedCallersOnly]
     internal static nint RecvMsg(int fd, void* message, int flags)
@@ -186,6 +187,22 @@ internal static unsafe partial class SocketHandlers
             Marshal.SetLastSystemError(errno);
             return result;
         }
+    }
+
+    /// <summary>connect on a blocking socket: made non-blocking for the call, the coroutine waits for writability, the
+    /// outcome is read from SO_ERROR, and the caller's blocking mode is put back; results and errno as libc's.</summary>
+    [UnmanagedCallersOnly]
+    internal static int Connect(int fd, void* address, int addressLength)
+    {
+        using BlockingCall.Scope scope = BlockingCall.Enter();
+        if (!BlockingCall.WouldBlock(fd, 0))
+        {
+            return ConnectOriginal(fd, address, addressLength);
+        }
+
+        int error = BlockingCall.ConnectWithoutBlocking(fd, () => ConnectOriginal(fd, address, addressLength));
+        Marshal.SetLastSystemError(error);
+        return error == 0 ? 0 : -1;
     }
 
     /// <summary>Whether a (non-waiting) poll reports <paramref name="fd"/> readable.</summary>
