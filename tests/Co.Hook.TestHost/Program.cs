@@ -20,6 +20,10 @@ try
         case "native-sleep": HookScenarios.NativeSleep(hooks: true); break;
         case "native-sleep-unhooked": HookScenarios.NativeSleep(hooks: false); break;
         case "native-connect": HookScenarios.NativeConnect(); break;
+        case "startup-hook":
+            Scenarios.Check(Hooks.IsEnabled, "DOTNET_STARTUP_HOOKS did not enable the hooks before Main");
+            HookScenarios.NativeSleep(hooks: true, enableHere: false);
+            break;
         default: throw new ArgumentException($"unknown scenario '{scenario}'");
     }
 
@@ -285,14 +289,18 @@ internal static class HookScenarios
 
     /// <summary>100 sync coroutines on one scheduler call libc's usleep(200 ms) through P/Invoke: with hooks they sleep
     /// at once (well under 100 × 200 ms); without, one after another. nanosleep on a plain thread still sleeps.</summary>
-    public static unsafe void NativeSleep(bool hooks)
+    public static unsafe void NativeSleep(bool hooks, bool enableHere = true)
     {
         int coroutines = hooks ? 100 : 10;
         const int sleepMs = 200;
         Coroutine.Configure(o => o.SchedulerCount = 1);
         if (hooks)
         {
-            Hooks.Enable();
+            if (enableHere)
+            {
+                Hooks.Enable();
+            }
+
             Scenarios.Check(Hooks.Status["usleep"] == "hooked", "usleep: " + Hooks.Status["usleep"]);
         }
 

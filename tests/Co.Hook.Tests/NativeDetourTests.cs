@@ -61,6 +61,17 @@ public class NativeDetourTests
         Assert.True(exitCode == 0 && output.Contains("OK native-sleep-unhooked", StringComparison.Ordinal), $"exited {exitCode}:\n{output}");
     }
 
+    /// <summary>DOTNET_STARTUP_HOOKS=Co.Hooks.Startup.dll enables the hooks before Main, with no call in the program:
+    /// 100 native usleeps in coroutines on one scheduler then overlap.</summary>
+    [Fact]
+    public void StartupHook_EnablesHooksWithoutAnyCall()
+    {
+        string startupHook = Path.Combine(AppContext.BaseDirectory, "Co.Hooks.Startup.dll");
+        Assert.True(File.Exists(startupHook), $"{startupHook} is missing");
+        (int exitCode, string output) = RunChild("startup-hook", $"DOTNET_STARTUP_HOOKS={startupHook}");
+        Assert.True(exitCode == 0 && output.Contains("OK startup-hook", StringComparison.Ordinal), $"exited {exitCode}:\n{output}");
+    }
+
     [Fact]
     public void TryInstall_NullPointers_Throw()
     {
@@ -89,8 +100,8 @@ public class NativeDetourTests
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        string[] pair = setting.Split('=');
-        start.Environment[pair[0]] = pair[1];
+        int equals = setting.IndexOf('=');
+        start.Environment[setting[..equals]] = setting[(equals + 1)..];
         using Process child = Process.Start(start)!;
         Task<string> stdout = child.StandardOutput.ReadToEndAsync();
         Task<string> stderr = child.StandardError.ReadToEndAsync();

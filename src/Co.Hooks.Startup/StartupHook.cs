@@ -1,0 +1,28 @@
+using System.Runtime.Loader;
+
+/// <summary>
+/// Enables Co's hooks with no change to the application: run it with
+/// <c>DOTNET_STARTUP_HOOKS=/path/to/Co.Hooks.Startup.dll</c>. The runtime calls <see cref="Initialize"/> before
+/// <c>Main</c>, which is as early as hooks should be installed (before sockets are in use).
+/// </summary>
+/// <remarks>
+/// .NET looks the class up by this exact name, in the global namespace. The hook's own dependencies (Co.Hook.Native,
+/// Co.Runtime, Iced) are taken from the application when it has them, and otherwise from this assembly's folder.
+/// </remarks>
+internal static class StartupHook
+{
+    /// <summary>Called by the runtime before the application's entry point.</summary>
+    public static void Initialize()
+    {
+        string folder = Path.GetDirectoryName(typeof(StartupHook).Assembly.Location) ?? AppContext.BaseDirectory;
+        AssemblyLoadContext.Default.Resolving += (context, name) =>
+        {
+            string candidate = Path.Combine(folder, name.Name + ".dll");
+            return File.Exists(candidate) ? context.LoadFromAssemblyPath(candidate) : null;
+        };
+        Enable();
+    }
+
+    // In a method of its own so that Co.Hook.Native is resolved only after the handler above is in place.
+    private static void Enable() => Co.Hooks.Hooks.Enable();
+}
