@@ -29,7 +29,8 @@ internal static unsafe partial class BlockingCall
     public static Scope Enter() => new(Worker.Current!);
 
     /// <summary>Whether a call with <paramref name="flags"/> on <paramref name="fd"/> would block: no MSG_DONTWAIT,
-    /// and the descriptor is in blocking mode (the caller's choice is respected: a non-blocking socket gets EAGAIN).</summary>
+    /// and the descriptor is in blocking mode (the caller's choice is respected: a non-blocking socket gets EAGAIN).
+    /// Costs an fcntl, so handlers ask only once a non-blocking attempt has met EAGAIN (or has to be continued).</summary>
     public static bool WouldBlock(int fd, int flags)
     {
         if ((flags & MsgDontwait) != 0)

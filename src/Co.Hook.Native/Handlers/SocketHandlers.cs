@@ -13,6 +13,7 @@ namespace Co.Hooks.Handlers;
 internal static unsafe partial class SocketHandlers
 {
     private const int MsgDontwait = 0x40;
+    private const int MsgWaitall = 0x100;
 
     internal static delegate* unmanaged<int, void*, int, nint> RecvMsgOriginal;
     internal static delegate* unmanaged<int, void*, nint, int, nint> RecvOriginal;
@@ -27,7 +28,7 @@ internal static unsafe partial class SocketHandlers
     internal static nint RecvMsg(int fd, void* message, int flags)
     {
         using BlockingCall.Scope scope = BlockingCall.Enter();
-        if (!BlockingCall.WouldBlock(fd, flags))
+        if (!Attemptable(fd, flags))
         {
             return RecvMsgOriginal(fd, message, flags);
         }
@@ -36,7 +37,7 @@ internal static unsafe partial class SocketHandlers
         while (true)
         {
             nint result = RecvMsgOriginal(fd, message, flags | MsgDontwait);
-            if (Finished(result, fd, read: true, ref deadline))
+            if (Finished(result, fd, flags, read: true, ref deadline))
             {
                 return result;
             }
@@ -47,7 +48,7 @@ internal static unsafe partial class SocketHandlers
     internal static nint Recv(int fd, void* buffer, nint length, int flags)
     {
         using BlockingCall.Scope scope = BlockingCall.Enter();
-        if (!BlockingCall.WouldBlock(fd, flags))
+        if (!Attemptable(fd, flags))
         {
             return RecvOriginal(fd, buffer, length, flags);
         }
@@ -56,7 +57,7 @@ internal static unsafe partial class SocketHandlers
         while (true)
         {
             nint result = RecvOriginal(fd, buffer, length, flags | MsgDontwait);
-            if (Finished(result, fd, read: true, ref deadline))
+            if (Finished(result, fd, flags, read: true, ref deadline))
             {
                 return result;
             }
@@ -67,7 +68,7 @@ internal static unsafe partial class SocketHandlers
     internal static nint RecvFrom(int fd, void* buffer, nint length, int flags, void* address, int* addressLength)
     {
         using BlockingCall.Scope scope = BlockingCall.Enter();
-        if (!BlockingCall.WouldBlock(fd, flags))
+        if (!Attemptable(fd, flags))
         {
             return RecvFromOriginal(fd, buffer, length, flags, address, addressLength);
         }
@@ -82,7 +83,7 @@ internal static unsafe partial class SocketHandlers
             }
 
             nint result = RecvFromOriginal(fd, buffer, length, flags | MsgDontwait, address, addressLength);
-            if (Finished(result, fd, read: true, ref deadline))
+            if (Finished(result, fd, flags, read: true, ref deadline))
             {
                 return result;
             }
@@ -93,7 +94,7 @@ internal static unsafe partial class SocketHandlers
     internal static nint SendMsg(int fd, void* message, int flags)
     {
         using BlockingCall.Scope scope = BlockingCall.Enter();
-        if (!BlockingCall.WouldBlock(fd, flags))
+        if (!Attemptable(fd, flags))
         {
             return SendMsgOriginal(fd, message, flags);
         }
@@ -102,30 +103,47 @@ internal static unsafe partial class SocketHandlers
         while (true)
         {
             nint result = SendMsgOriginal(fd, message, flags | MsgDontwait);
-            if (Finished(result, fd, read: false, ref deadline))
+            if (Finished(result, fd, flags, read: false, ref deadline))
             {
                 return result;
             }
         }
     }
 
+    /// <summary>send: as a blocking send does, sends the whole buffer (continuing after a partial send once the socket
+    /// is writable again) unless an error comes first, in which case what was sent is reported.</summary>
     [UnmanagedCallersOnly]
     internal static nint Send(int fd, void* buffer, nint length, int flags)
     {
         using BlockingCall.Scope scope = BlockingCall.Enter();
-        if (!BlockingCall.WouldBlock(fd, flags))
+        if (!Attemptable(fd, flags))
         {
             return SendOriginal(fd, buffer, length, flags);
         }
 
         long deadline = 0;
+        nint sent = 0;
+        bool blocking = false;
         while (true)
         {
-            nint result = SendOriginal(fd, buffer, length, flags | MsgDontwait);
-            if (Finished(result, fd, read: false, ref deadline))
+            nint result = SendOriginal(fd, (byte*)buffer + sent, length - sent, flags | MsgDontwait);
+            if (result >= 0)
             {
-                return result;
+                sent += result;
+                if (sent == length || !(blocking || (blocking = BlockingCall.WouldBlock(fd, flags))))
+                {
+                    return sent;
+                }
+
+                continue;
             }
+
+            if (Finished(result, fd, flags, read: false, ref deadline))
+            {
+                return sent > 0 ? sent : result;
+            }
+
+            blocking = true;
         }
     }
 
@@ -133,7 +151,7 @@ internal static unsafe partial class SocketHandlers
     internal static nint SendTo(int fd, void* buffer, nint length, int flags, void* address, int addressLength)
     {
         using BlockingCall.Scope scope = BlockingCall.Enter();
-        if (!BlockingCall.WouldBlock(fd, flags))
+        if (!Attemptable(fd, flags))
         {
             return SendToOriginal(fd, buffer, length, flags, address, addressLength);
         }
@@ -142,7 +160,7 @@ internal static unsafe partial class SocketHandlers
         while (true)
         {
             nint result = SendToOriginal(fd, buffer, length, flags | MsgDontwait, address, addressLength);
-            if (Finished(result, fd, read: false, ref deadline))
+            if (Finished(result, fd, flags, read: false, ref deadline))
             {
                 return result;
             }
@@ -212,9 +230,15 @@ internal static unsafe partial class SocketHandlers
         return Poll(&pollfd, 1, 0) == 1;
     }
 
+    /// <summary>Whether the call is diverted into non-blocking attempts and waits: not when the caller asked for
+    /// MSG_DONTWAIT (the original as is) nor for MSG_WAITALL (a non-blocking attempt could return less than the
+    /// blocking receive promises; such a receive still blocks its thread — see docs/HOOKS.md).</summary>
+    private static bool Attemptable(int fd, int flags) => (flags & (MsgDontwait | MsgWaitall)) == 0 && fd >= 0;
+
     /// <summary>True when <paramref name="result"/> is final (errno left as the original set it, or the wait's error);
-    /// false when the attempt met EAGAIN and readiness came: retry.</summary>
-    private static bool Finished(nint result, int fd, bool read, ref long deadline)
+    /// false when the attempt met EAGAIN on a socket the caller left blocking and readiness came: retry. On a socket
+    /// the caller made non-blocking, EAGAIN is final, exactly as the caller's own call would have returned.</summary>
+    private static bool Finished(nint result, int fd, int flags, bool read, ref long deadline)
     {
         if (result >= 0)
         {
@@ -222,7 +246,7 @@ internal static unsafe partial class SocketHandlers
         }
 
         int errno = Marshal.GetLastSystemError();
-        if (errno != Errno.EAGAIN)
+        if (errno != Errno.EAGAIN || !BlockingCall.WouldBlock(fd, flags))
         {
             Marshal.SetLastSystemError(errno);
             return true;
