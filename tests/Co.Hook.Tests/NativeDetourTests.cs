@@ -72,6 +72,15 @@ public class NativeDetourTests
         Assert.True(exitCode == 0 && output.Contains("OK startup-hook", StringComparison.Ordinal), $"exited {exitCode}:\n{output}");
     }
 
+    /// <summary>30 s with hooks on: GC churn with forced gen-2 collections, blocking socket echoes and native sleeps in
+    /// coroutines on two schedulers, blocking echoes on plain threads — no crash, no wrong echo.</summary>
+    [Fact]
+    public void Stability_ThirtySeconds_NoCrashNoWrongResult()
+    {
+        (int exitCode, string output) = RunChild("stability", "DOTNET_TieredCompilation=1", "30", TimeSpan.FromSeconds(120));
+        Assert.True(exitCode == 0 && output.Contains("OK stability", StringComparison.Ordinal), $"exited {exitCode}:\n{output}");
+    }
+
     [Fact]
     public void TryInstall_NullPointers_Throw()
     {
@@ -90,11 +99,14 @@ public class NativeDetourTests
         Assert.Contains("0x10", thrown.Message);
     }
 
-    private static (int ExitCode, string Output) RunChild(string scenario, string setting)
+    private static (int ExitCode, string Output) RunChild(string scenario, string setting) =>
+        RunChild(scenario, setting, null, TimeSpan.FromSeconds(60));
+
+    private static (int ExitCode, string Output) RunChild(string scenario, string setting, string? argument, TimeSpan limit)
     {
         string host = Path.Combine(AppContext.BaseDirectory, "Co.Hook.TestHost.dll");
         Assert.True(File.Exists(host), $"{host} is missing");
-        var start = new ProcessStartInfo("dotnet", [host, scenario])
+        var start = new ProcessStartInfo("dotnet", argument is null ? [host, scenario] : [host, scenario, argument])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -105,10 +117,10 @@ public class NativeDetourTests
         using Process child = Process.Start(start)!;
         Task<string> stdout = child.StandardOutput.ReadToEndAsync();
         Task<string> stderr = child.StandardError.ReadToEndAsync();
-        if (!child.WaitForExit(TimeSpan.FromSeconds(60)))
+        if (!child.WaitForExit(limit))
         {
             child.Kill(entireProcessTree: true);
-            return (-1, $"timed out after 60 s\n{stdout.Result}{stderr.Result}");
+            return (-1, $"timed out after {limit.TotalSeconds} s\n{stdout.Result}{stderr.Result}");
         }
 
         return (child.ExitCode, stdout.Result + stderr.Result);
