@@ -12,8 +12,9 @@ namespace Co.Hooks;
 /// behaves exactly as libc's own.
 /// </summary>
 /// <remarks>
-/// Hooked so far: recvmsg, recv, recvfrom, sendmsg, send, sendto, accept4, connect; and sleep, usleep, nanosleep,
-/// clock_nanosleep when called from outside the runtime's own modules. Enable before sockets are in use. A function
+/// Hooked so far: recvmsg, recv, recvfrom, sendmsg, send, sendto, accept4, connect, getaddrinfo (run on the thread
+/// pool while the coroutine parks); and sleep, usleep, nanosleep, clock_nanosleep when called from outside the
+/// runtime's own modules. Enable before sockets are in use. A function
 /// whose detour cannot be installed safely stays unhooked; <see cref="Status"/> says which and why.
 /// </remarks>
 public static unsafe class Hooks
@@ -72,6 +73,9 @@ public static unsafe class Hooks
                 original => SocketHandlers.Accept4Original = (delegate* unmanaged<int, void*, int*, int, int>)original);
             Install(libc, "connect", (nint)(delegate* unmanaged<int, void*, int, int>)&SocketHandlers.Connect,
                 original => SocketHandlers.ConnectOriginal = (delegate* unmanaged<int, void*, int, int>)original);
+
+            Install(libc, "getaddrinfo", (nint)(delegate* unmanaged<byte*, byte*, void*, void**, int>)&ResolverHandlers.GetAddrInfo,
+                original => ResolverHandlers.GetAddrInfoOriginal = (delegate* unmanaged<byte*, byte*, void*, void**, int>)original);
 
             List<(ulong Start, ulong End)> runtimeCode = RuntimeModules.Ranges();
             Install(libc, "sleep", (nint)(delegate* unmanaged<uint, uint>)&SleepHandlers.Sleep, _ => { }, runtimeCode);

@@ -21,6 +21,7 @@ try
         case "native-sleep-unhooked": HookScenarios.NativeSleep(hooks: false); break;
         case "native-connect": HookScenarios.NativeConnect(); break;
         case "native-semantics": HookScenarios.NativeSemantics(); break;
+        case "dns": HookScenarios.Dns(); break;
         case "stability": HookScenarios.Stability(TimeSpan.FromSeconds(args.Length > 1 ? int.Parse(args[1]) : 30)); break;
         case "startup-hook":
             Scenarios.Check(Hooks.IsEnabled, "DOTNET_STARTUP_HOOKS did not enable the hooks before Main");
@@ -664,6 +665,48 @@ internal static class HookScenarios
         Console.WriteLine($"STATS echoes={echoes} wrong={wrong} sleeps={sleeps} collections={collections}");
         Scenarios.Check(wrong == 0, $"{wrong} echoes failed or came back wrong ({echoes} right)");
         Scenarios.Check(echoes > 1000 && sleeps > 1000 && collections > 10, "too little work was done to count as a stability run");
+    }
+
+    /// <summary>A name from /etc/hosts resolved in a coroutine (managed Dns, which calls getaddrinfo) goes through the
+    /// hook — the lookup runs on the thread pool while the coroutine parks — and gives the right answer; the same
+    /// lookup on a plain thread is not diverted.</summary>
+    public static void Dns()
+    {
+        Coroutine.Configure(o => o.SchedulerCount = 1);
+        Hooks.Enable();
+        Scenarios.Check(Hooks.Status["getaddrinfo"] == "hooked", "getaddrinfo: " + Hooks.Status["getaddrinfo"]);
+        long before = Interlocked.Read(ref Co.Hooks.Handlers.ResolverHandlers.Offloaded);
+        System.Net.IPAddress[] plain = System.Net.Dns.GetHostAddresses("localhost");
+        Scenarios.Check(Interlocked.Read(ref Co.Hooks.Handlers.ResolverHandlers.Offloaded) == before, "a lookup on a plain thread was diverted");
+        Scenarios.Check(plain.Any(System.Net.IPAddress.IsLoopback), "localhost did not resolve to a loopback address on a plain thread");
+
+        System.Net.IPAddress[]? inCoroutine = null;
+        int ticks = 0;
+        var done = new WaitGroup(2);
+        Coroutine.Go(() =>
+        {
+            for (int i = 0; i < 20; i++)
+            {
+                inCoroutine = System.Net.Dns.GetHostAddresses("localhost");
+            }
+
+            done.Done();
+        });
+        Coroutine.Go(() =>
+        {
+            for (int i = 0; i < 5; i++)
+            {
+                Coroutine.Sleep(1);
+                ticks++;
+            }
+
+            done.Done();
+        });
+        Scenarios.Check(Task.Run(done.Wait).Wait(TimeSpan.FromSeconds(30)), "the lookups did not finish");
+        long offloaded = Interlocked.Read(ref Co.Hooks.Handlers.ResolverHandlers.Offloaded) - before;
+        Scenarios.Check(offloaded >= 20, $"only {offloaded} of 20 lookups in the coroutine went through the hook");
+        Scenarios.Check(inCoroutine is not null && inCoroutine.Any(System.Net.IPAddress.IsLoopback), "localhost did not resolve to a loopback address in the coroutine");
+        Scenarios.Check(ticks == 5, "the other coroutine did not run");
     }
 }
 
