@@ -80,7 +80,7 @@ internal static class PrologueRelocator
     public static byte[]? Relocate(List<Instruction> stolen, nint trampoline, nint resume, out string? reason)
     {
         var instructions = new List<Instruction>(stolen) { Instruction.CreateBranch(Code.Jmp_rel32_64, (ulong)resume) };
-        var writer = new BufferWriter();
+        var writer = new ByteCodeWriter();
         if (!BlockEncoder.TryEncode(64, new InstructionBlock(writer, instructions, (ulong)trampoline), out string? error, out _))
         {
             reason = $"cannot relocate the prologue: {error}";
@@ -89,15 +89,5 @@ internal static class PrologueRelocator
 
         reason = null;
         return writer.ToArray();
-    }
-
-    /// <summary>Collects encoded bytes.</summary>
-    private sealed class BufferWriter : CodeWriter
-    {
-        private readonly List<byte> _bytes = [];
-
-        public override void WriteByte(byte value) => _bytes.Add(value);
-
-        public byte[] ToArray() => _bytes.ToArray();
     }
 }

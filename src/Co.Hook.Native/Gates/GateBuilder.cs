@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Co.Hooks.Detours;
 using Co.Platform.Linux;
 using Iced.Intel;
 using static Iced.Intel.AssemblerRegisters;
@@ -73,17 +74,8 @@ internal static class GateBuilder
         asm.mov(r11, (ulong)original);
         asm.jmp(r11);
 
-        var writer = new BufferWriter();
+        var writer = new ByteCodeWriter();
         asm.Assemble(writer, (ulong)address);
         return writer.ToArray();
-    }
-
-    private sealed class BufferWriter : CodeWriter
-    {
-        private readonly List<byte> _bytes = [];
-
-        public override void WriteByte(byte value) => _bytes.Add(value);
-
-        public byte[] ToArray() => _bytes.ToArray();
     }
 }

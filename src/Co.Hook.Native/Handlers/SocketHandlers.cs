@@ -25,90 +25,20 @@ internal static unsafe partial class SocketHandlers
     internal static delegate* unmanaged<int, void*, int, int> ConnectOriginal;
 
     [UnmanagedCallersOnly]
-    internal static nint RecvMsg(int fd, void* message, int flags)
-    {
-        using BlockingCall.Scope scope = BlockingCall.Enter();
-        if (!Attemptable(fd, flags))
-        {
-            return RecvMsgOriginal(fd, message, flags);
-        }
-
-        long deadline = 0;
-        while (true)
-        {
-            nint result = RecvMsgOriginal(fd, message, flags | MsgDontwait);
-            if (Finished(result, fd, flags, read: true, ref deadline))
-            {
-                return result;
-            }
-        }
-    }
+    internal static nint RecvMsg(int fd, void* message, int flags) =>
+        Divert(fd, flags, read: true, new RecvMsgCall(fd, message, flags));
 
     [UnmanagedCallersOnly]
-    internal static nint Recv(int fd, void* buffer, nint length, int flags)
-    {
-        using BlockingCall.Scope scope = BlockingCall.Enter();
-        if (!Attemptable(fd, flags))
-        {
-            return RecvOriginal(fd, buffer, length, flags);
-        }
-
-        long deadline = 0;
-        while (true)
-        {
-            nint result = RecvOriginal(fd, buffer, length, flags | MsgDontwait);
-            if (Finished(result, fd, flags, read: true, ref deadline))
-            {
-                return result;
-            }
-        }
-    }
+    internal static nint Recv(int fd, void* buffer, nint length, int flags) =>
+        Divert(fd, flags, read: true, new RecvCall(fd, buffer, length, flags));
 
     [UnmanagedCallersOnly]
-    internal static nint RecvFrom(int fd, void* buffer, nint length, int flags, void* address, int* addressLength)
-    {
-        using BlockingCall.Scope scope = BlockingCall.Enter();
-        if (!Attemptable(fd, flags))
-        {
-            return RecvFromOriginal(fd, buffer, length, flags, address, addressLength);
-        }
-
-        long deadline = 0;
-        int capacity = addressLength is null ? 0 : *addressLength;
-        while (true)
-        {
-            if (addressLength is not null)
-            {
-                *addressLength = capacity; // a retry must see the caller's buffer size again
-            }
-
-            nint result = RecvFromOriginal(fd, buffer, length, flags | MsgDontwait, address, addressLength);
-            if (Finished(result, fd, flags, read: true, ref deadline))
-            {
-                return result;
-            }
-        }
-    }
+    internal static nint RecvFrom(int fd, void* buffer, nint length, int flags, void* address, int* addressLength) =>
+        Divert(fd, flags, read: true, new RecvFromCall(fd, buffer, length, flags, address, addressLength));
 
     [UnmanagedCallersOnly]
-    internal static nint SendMsg(int fd, void* message, int flags)
-    {
-        using BlockingCall.Scope scope = BlockingCall.Enter();
-        if (!Attemptable(fd, flags))
-        {
-            return SendMsgOriginal(fd, message, flags);
-        }
-
-        long deadline = 0;
-        while (true)
-        {
-            nint result = SendMsgOriginal(fd, message, flags | MsgDontwait);
-            if (Finished(result, fd, flags, read: false, ref deadline))
-            {
-                return result;
-            }
-        }
-    }
+    internal static nint SendMsg(int fd, void* message, int flags) =>
+        Divert(fd, flags, read: false, new SendMsgCall(fd, message, flags));
 
     /// <summary>send: as a blocking send does, sends the whole buffer (continuing after a partial send once the socket
     /// is writable again) unless an error comes first, in which case what was sent is reported.</summary>
@@ -148,24 +78,8 @@ internal static unsafe partial class SocketHandlers
     }
 
     [UnmanagedCallersOnly]
-    internal static nint SendTo(int fd, void* buffer, nint length, int flags, void* address, int addressLength)
-    {
-        using BlockingCall.Scope scope = BlockingCall.Enter();
-        if (!Attemptable(fd, flags))
-        {
-            return SendToOriginal(fd, buffer, length, flags, address, addressLength);
-        }
-
-        long deadline = 0;
-        while (true)
-        {
-            nint result = SendToOriginal(fd, buffer, length, flags | MsgDontwait, address, addressLength);
-            if (Finished(result, fd, flags, read: false, ref deadline))
-            {
-                return result;
-            }
-        }
-    }
+    internal static nint SendTo(int fd, void* buffer, nint length, int flags, void* address, int addressLength) =>
+        Divert(fd, flags, read: false, new SendToCall(fd, buffer, length, flags, address, addressLength));
 
     /// <summary>accept4 (managed Socket.Accept reaches libc here): a blocking listener waits for readiness first, then
     /// accepts; if another thread took the connection meanwhile, it waits again rather than block the scheduler.</summary>
@@ -230,6 +144,31 @@ internal static unsafe partial class SocketHandlers
         return Poll(&pollfd, 1, 0) == 1;
     }
 
+    /// <summary>
+    /// The common body of the handlers: a call that is not diverted (see <see cref="Attemptable"/>) goes to the original
+    /// as is; otherwise non-blocking attempts alternate with waits for readiness until one is final. Generic over the
+    /// call so that each handler's arguments travel in a struct, without allocation.
+    /// </summary>
+    private static nint Divert<TCall>(int fd, int flags, bool read, TCall call)
+        where TCall : struct, IHookedCall
+    {
+        using BlockingCall.Scope scope = BlockingCall.Enter();
+        if (!Attemptable(fd, flags))
+        {
+            return call.Invoke(0);
+        }
+
+        long deadline = 0;
+        while (true)
+        {
+            nint result = call.Invoke(MsgDontwait);
+            if (Finished(result, fd, flags, read, ref deadline))
+            {
+                return result;
+            }
+        }
+    }
+
     /// <summary>Whether the call is diverted into non-blocking attempts and waits: not when the caller asked for
     /// MSG_DONTWAIT (the original as is) nor for MSG_WAITALL (a non-blocking attempt could return less than the
     /// blocking receive promises; such a receive still blocks its thread — see docs/HOOKS.md).</summary>
@@ -264,4 +203,45 @@ internal static unsafe partial class SocketHandlers
 
     [LibraryImport("libc", EntryPoint = "poll")]
     private static partial int Poll(long* fds, nuint count, int timeout);
+
+    /// <summary>One call of a hooked function, with extra flags (MSG_DONTWAIT) or'd into its own.</summary>
+    private interface IHookedCall
+    {
+        nint Invoke(int extraFlags);
+    }
+
+    private readonly struct RecvMsgCall(int fd, void* message, int flags) : IHookedCall
+    {
+        public nint Invoke(int extraFlags) => RecvMsgOriginal(fd, message, flags | extraFlags);
+    }
+
+    private readonly struct RecvCall(int fd, void* buffer, nint length, int flags) : IHookedCall
+    {
+        public nint Invoke(int extraFlags) => RecvOriginal(fd, buffer, length, flags | extraFlags);
+    }
+
+    private readonly struct RecvFromCall(int fd, void* buffer, nint length, int flags, void* address, int* addressLength) : IHookedCall
+    {
+        private readonly int _capacity = addressLength is null ? 0 : *addressLength;
+
+        public nint Invoke(int extraFlags)
+        {
+            if (addressLength is not null)
+            {
+                *addressLength = _capacity; // every attempt must see the caller's buffer size
+            }
+
+            return RecvFromOriginal(fd, buffer, length, flags | extraFlags, address, addressLength);
+        }
+    }
+
+    private readonly struct SendMsgCall(int fd, void* message, int flags) : IHookedCall
+    {
+        public nint Invoke(int extraFlags) => SendMsgOriginal(fd, message, flags | extraFlags);
+    }
+
+    private readonly struct SendToCall(int fd, void* buffer, nint length, int flags, void* address, int addressLength) : IHookedCall
+    {
+        public nint Invoke(int extraFlags) => SendToOriginal(fd, buffer, length, flags | extraFlags, address, addressLength);
+    }
 }

@@ -1,0 +1,13 @@
+using Iced.Intel;
+
+namespace Co.Hooks.Detours;
+
+/// <summary>Collects the bytes Iced's encoders write, for copying into executable memory afterwards.</summary>
+internal sealed class ByteCodeWriter : CodeWriter
+{
+    private readonly List<byte> _bytes = [];
+
+    public override void WriteByte(byte value) => _bytes.Add(value);
+
+    public byte[] ToArray() => _bytes.ToArray();
+}
