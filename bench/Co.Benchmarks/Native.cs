@@ -2,7 +2,8 @@ using System.Runtime.InteropServices;
 
 namespace Co.Benchmarks;
 
-/// <summary>Every P/Invoke of the benchmark harness (Linux x64, glibc): thread affinity and raw futex.</summary>
+/// <summary>Every P/Invoke of the benchmark harness (Linux x64, glibc): thread affinity, raw futex, and the socket
+/// calls the hook benchmarks time.</summary>
 internal static unsafe partial class Native
 {
     private const long SYS_futex = 202;          // x86_64
@@ -19,6 +20,15 @@ internal static unsafe partial class Native
     // non-variadic call (it is a plain assembly stub), so a fixed 7-argument signature is safe.
     [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
     private static partial long Syscall6(long number, int* uaddr, int op, int val, void* timeout, int* uaddr2, int val3);
+
+    [LibraryImport("libc", EntryPoint = "socketpair")]
+    public static partial int SocketPair(int domain, int type, int protocol, int* pair);
+
+    [LibraryImport("libc", EntryPoint = "send")]
+    public static partial nint Send(int fd, byte* buffer, nint length, int flags);
+
+    [LibraryImport("libc", EntryPoint = "recv")]
+    public static partial nint Recv(int fd, byte* buffer, nint length, int flags);
 
     /// <summary>Pins the calling thread to one CPU. Throws when the kernel refuses.</summary>
     public static void PinCurrentThread(int cpu)

@@ -19,6 +19,7 @@ public static class Program
     {
         new("micro", "micro", MicroRunner.Names, 540, MicroRunner.Run),
         new("handoff", "handoff", HandoffBenchmarks.Names, 240, HandoffBenchmarks.Run),
+        new("hooks", "hooks", HookBenchmarks.Names, 240, HookBenchmarks.Run),
         new(MemoryBenchmarks.ParkedTask, "memory", new[] { MemoryBenchmarks.ParkedTask }, 360, _ => MemoryBenchmarks.RunParkedTask()),
         new(MemoryBenchmarks.ParkedEvent, "memory", new[] { MemoryBenchmarks.ParkedEvent }, 360, _ => MemoryBenchmarks.RunParkedEvent()),
         new(MemoryBenchmarks.ParkedSleep, "memory", new[] { MemoryBenchmarks.ParkedSleep }, 360, _ => MemoryBenchmarks.RunParkedSleep()),

@@ -15,6 +15,8 @@ public enum TargetKind
     RatioMax,
     /// <summary>Median must be at most TargetValue (absolute, in Unit).</summary>
     AbsMax,
+    /// <summary>Median minus the baseline's median (same run) must be at most TargetValue (in Unit).</summary>
+    DeltaMax,
 }
 
 /// <summary>One row of the final table. Numbers are only ever filled from measurements.</summary>
@@ -40,6 +42,7 @@ public sealed class BenchResult
         TargetKind.Baseline => "baseline",
         TargetKind.RatioMax => $"≤ {TargetValue.ToString("0.###", CultureInfo.InvariantCulture)}× {Baseline}",
         TargetKind.AbsMax => $"≤ {TargetValue.ToString("0.###", CultureInfo.InvariantCulture)} {Unit}",
+        TargetKind.DeltaMax => $"≤ {Baseline} + {TargetValue.ToString("0.###", CultureInfo.InvariantCulture)} {Unit}",
         _ => "report",
     };
 
@@ -53,6 +56,7 @@ public sealed class BenchResult
             {
                 TargetKind.RatioMax => Ratio is double r ? (r <= TargetValue ? "met" : "missed") : "NOT MEASURED (no baseline)",
                 TargetKind.AbsMax => Median <= TargetValue ? "met" : "missed",
+                TargetKind.DeltaMax => BaselineMedian is double b ? (Median - b <= TargetValue ? "met" : "missed") : "NOT MEASURED (no baseline)",
                 TargetKind.Baseline => "—",
                 _ => "reported",
             };

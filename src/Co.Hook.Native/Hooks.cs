@@ -1,9 +1,10 @@
 using System.Collections.ObjectModel;
 using System.Runtime.InteropServices;
-using Co.Hooks.Gates;
-using Co.Hooks.Handlers;
+using Co.Hook;
+using Co.Hook.Gates;
+using Co.Hook.Handlers;
 
-namespace Co.Hooks;
+namespace Co;
 
 /// <summary>
 /// The hook layer's entry point: <see cref="Enable"/> detours the libc calls through which blocking socket code —

@@ -1,8 +1,8 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.InteropServices;
-using Co.Hooks.Detours;
+using Co.Hook.Detours;
 
-namespace Co.Hooks;
+namespace Co.Hook;
 
 /// <summary>
 /// An inline detour of a native function (x64 Linux): calls to <see cref="Target"/> go to <see cref="Replacement"/>,

@@ -24,5 +24,5 @@ internal static class StartupHook
     }
 
     // In a method of its own so that Co.Hook.Native is resolved only after the handler above is in place.
-    private static void Enable() => Co.Hooks.Hooks.Enable();
+    private static void Enable() => Co.Hooks.Enable();
 }

@@ -4,7 +4,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Co;
-using Co.Hooks;
+using Co.Hook;
 
 try
 {
@@ -675,9 +675,9 @@ internal static class HookScenarios
         Coroutine.Configure(o => o.SchedulerCount = 1);
         Hooks.Enable();
         Scenarios.Check(Hooks.Status["getaddrinfo"] == "hooked", "getaddrinfo: " + Hooks.Status["getaddrinfo"]);
-        long before = Interlocked.Read(ref Co.Hooks.Handlers.ResolverHandlers.Offloaded);
+        long before = Interlocked.Read(ref Co.Hook.Handlers.ResolverHandlers.Offloaded);
         System.Net.IPAddress[] plain = System.Net.Dns.GetHostAddresses("localhost");
-        Scenarios.Check(Interlocked.Read(ref Co.Hooks.Handlers.ResolverHandlers.Offloaded) == before, "a lookup on a plain thread was diverted");
+        Scenarios.Check(Interlocked.Read(ref Co.Hook.Handlers.ResolverHandlers.Offloaded) == before, "a lookup on a plain thread was diverted");
         Scenarios.Check(plain.Any(System.Net.IPAddress.IsLoopback), "localhost did not resolve to a loopback address on a plain thread");
 
         System.Net.IPAddress[]? inCoroutine = null;
@@ -703,7 +703,7 @@ internal static class HookScenarios
             done.Done();
         });
         Scenarios.Check(Task.Run(done.Wait).Wait(TimeSpan.FromSeconds(30)), "the lookups did not finish");
-        long offloaded = Interlocked.Read(ref Co.Hooks.Handlers.ResolverHandlers.Offloaded) - before;
+        long offloaded = Interlocked.Read(ref Co.Hook.Handlers.ResolverHandlers.Offloaded) - before;
         Scenarios.Check(offloaded >= 20, $"only {offloaded} of 20 lookups in the coroutine went through the hook");
         Scenarios.Check(inCoroutine is not null && inCoroutine.Any(System.Net.IPAddress.IsLoopback), "localhost did not resolve to a loopback address in the coroutine");
         Scenarios.Check(ticks == 5, "the other coroutine did not run");

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Xunit;
 
-namespace Co.Hooks.Tests;
+namespace Co.Hook.Tests;
 
 /// <summary>
 /// The native detour engine and the hook layer built on it (blocking System.Net.Sockets calls and libc usleep in

@@ -1,6 +1,6 @@
 using Iced.Intel;
 
-namespace Co.Hooks.Detours;
+namespace Co.Hook.Detours;
 
 /// <summary>Collects the bytes Iced's encoders write, for copying into executable memory afterwards.</summary>
 internal sealed class ByteCodeWriter : CodeWriter

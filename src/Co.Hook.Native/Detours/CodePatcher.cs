@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Co.Hooks.Detours;
+namespace Co.Hook.Detours;
 
 /// <summary>
 /// Writes the 5-byte <c>jmp rel32</c> of a detour into live code, and takes it out again.

@@ -1,4 +1,4 @@
-namespace Co.Hooks.Detours;
+namespace Co.Hook.Detours;
 
 /// <summary>
 /// Bump allocation of small blocks of executable memory (trampolines, jump stubs) near their targets. Blocks are never

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 
-namespace Co.Hooks.Detours;
+namespace Co.Hook.Detours;
 
 /// <summary>
 /// Executable memory within ±2 GiB of a target, so that a 5-byte <c>jmp rel32</c> at the target reaches it, and the

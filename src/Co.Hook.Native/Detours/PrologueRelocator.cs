@@ -2,7 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Runtime.InteropServices;
 using Iced.Intel;
 
-namespace Co.Hooks.Detours;
+namespace Co.Hook.Detours;
 
 /// <summary>
 /// Reads the first instructions of a function — enough to cover the 5-byte jump that will replace them — and

@@ -1,10 +1,10 @@
 using System.Runtime.InteropServices;
-using Co.Hooks.Detours;
+using Co.Hook.Detours;
 using Co.Platform.Linux;
 using Iced.Intel;
 using static Iced.Intel.AssemblerRegisters;
 
-namespace Co.Hooks.Gates;
+namespace Co.Hook.Gates;
 
 /// <summary>
 /// Generates the native gate in front of a hook handler: the code a detoured function's jump lands on. It decides

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Co.Hooks.Gates;
+namespace Co.Hook.Gates;
 
 /// <summary>
 /// The address ranges of the runtime's own native modules (libcoreclr, libclrjit, libclrgc, libSystem.Native) and of

@@ -3,7 +3,7 @@ using Co.Net;
 using Co.Platform.Linux;
 using Co.Scheduling;
 
-namespace Co.Hooks.Handlers;
+namespace Co.Hook.Handlers;
 
 /// <summary>
 /// What every socket hook handler shares: it runs on a scheduler thread that was running coroutine code (the gate

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Co.Hooks.Handlers;
+namespace Co.Hook.Handlers;
 
 /// <summary>
 /// Name resolution (<c>getaddrinfo</c>, which managed <c>Dns</c> calls too) can block for seconds on the network.

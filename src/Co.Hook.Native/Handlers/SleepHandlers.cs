@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Co.Platform.Linux;
 
-namespace Co.Hooks.Handlers;
+namespace Co.Hook.Handlers;
 
 /// <summary>
 /// The sleep family (sleep, usleep, nanosleep, clock_nanosleep), reached through a gate only from coroutine code

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Co.Platform.Linux;
 
-namespace Co.Hooks.Handlers;
+namespace Co.Hook.Handlers;
 
 /// <summary>
 /// The handlers of the libc socket calls that can block: reached only through a gate, on a thread running coroutine
