@@ -13,7 +13,7 @@ namespace Co;
 /// behaves exactly as libc's own.
 /// </summary>
 /// <remarks>
-/// Hooked so far: recvmsg, recv, recvfrom, sendmsg, send, sendto, accept4, connect, getaddrinfo (run on the thread
+/// Hooked so far: recvmsg, recv, recvfrom, sendmsg, send, sendto, accept4, connect, poll, getaddrinfo (run on the thread
 /// pool while the coroutine parks); and sleep, usleep, nanosleep, clock_nanosleep when called from outside the
 /// runtime's own modules. Enable before sockets are in use. A function
 /// whose detour cannot be installed safely stays unhooked; <see cref="Status"/> says which and why.
@@ -75,6 +75,8 @@ public static unsafe class Hooks
             Install(libc, "connect", (nint)(delegate* unmanaged<int, void*, int, int>)&SocketHandlers.Connect,
                 original => SocketHandlers.ConnectOriginal = (delegate* unmanaged<int, void*, int, int>)original);
 
+            Install(libc, "poll", (nint)(delegate* unmanaged<PollHandlers.PollFd*, nuint, int, int>)&PollHandlers.Poll,
+                original => PollHandlers.PollOriginal = (delegate* unmanaged<PollHandlers.PollFd*, nuint, int, int>)original);
             Install(libc, "getaddrinfo", (nint)(delegate* unmanaged<byte*, byte*, void*, void**, int>)&ResolverHandlers.GetAddrInfo,
                 original => ResolverHandlers.GetAddrInfoOriginal = (delegate* unmanaged<byte*, byte*, void*, void**, int>)original);
 

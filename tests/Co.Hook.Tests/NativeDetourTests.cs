@@ -14,7 +14,7 @@ public class NativeDetourTests
     /// <summary>The runtime settings every patching scenario runs under.</summary>
     public static TheoryData<string, string> Matrix()
     {
-        string[] scenarios = ["detour-getppid", "detour-recv", "install-under-load", "refuse", "blocking-receive", "native-sleep", "native-connect", "native-semantics", "dns"];
+        string[] scenarios = ["detour-getppid", "detour-recv", "install-under-load", "refuse", "blocking-receive", "native-sleep", "native-connect", "native-semantics", "dns", "native-poll"];
         string[] settings =
         [
             "DOTNET_TieredCompilation=0",
