@@ -1,4 +1,5 @@
 // The two baselines, plain System.Net.Sockets, no Co code.
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Sockets;
 
@@ -17,21 +18,35 @@ internal static class DotnetModes
         return listener;
     }
 
-    // ---- dotnet: idiomatic async sockets on the thread pool ----
-
-    public static string? StartAsyncServer(IPEndPoint endPoint)
+    /// <summary>Listens on <paramref name="endPoint"/> and announces <paramref name="mode"/> as ready; false with the
+    /// error message when the socket cannot listen.</summary>
+    private static bool TryListen(IPEndPoint endPoint, string mode, [NotNullWhen(true)] out Socket? listener, [NotNullWhen(false)] out string? error)
     {
-        Socket listener;
         try
         {
             listener = Listen(endPoint);
         }
         catch (SocketException e)
         {
-            return e.Message;
+            listener = null;
+            error = e.Message;
+            return false;
         }
 
-        Program.Ready("dotnet", listener.LocalEndPoint!.ToString()!);
+        Program.Ready(mode, listener.LocalEndPoint!.ToString()!);
+        error = null;
+        return true;
+    }
+
+    // ---- dotnet: idiomatic async sockets on the thread pool ----
+
+    public static string? StartAsyncServer(IPEndPoint endPoint)
+    {
+        if (!TryListen(endPoint, "dotnet", out Socket? listener, out string? error))
+        {
+            return error;
+        }
+
         _ = Task.Run(() => AcceptLoopAsync(listener));
         return null;
     }
@@ -94,17 +109,11 @@ internal static class DotnetModes
 
     public static string? StartThreadServer(IPEndPoint endPoint)
     {
-        Socket listener;
-        try
+        if (!TryListen(endPoint, "threads", out Socket? listener, out string? error))
         {
-            listener = Listen(endPoint);
-        }
-        catch (SocketException e)
-        {
-            return e.Message;
+            return error;
         }
 
-        Program.Ready("threads", listener.LocalEndPoint!.ToString()!);
         var acceptor = new Thread(() => AcceptLoop(listener)) { IsBackground = true, Name = "accept" };
         acceptor.Start();
         return null;

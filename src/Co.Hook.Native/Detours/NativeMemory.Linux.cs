@@ -65,7 +65,7 @@ internal static unsafe partial class NearMemory
     /// (0 if it is not mapped).</summary>
     public static long ReadableBytesFrom(nint address)
     {
-        foreach ((long start, long end, bool readable) in Mappings())
+        foreach ((long start, long end, bool readable, _) in Mappings())
         {
             if ((long)address >= start && (long)address < end)
             {
@@ -99,10 +99,11 @@ internal static unsafe partial class NearMemory
         }
     }
 
-    /// <summary>The process's mappings from <c>/proc/self/maps</c>: start, end, and whether they are readable.</summary>
-    private static List<(long Start, long End, bool Readable)> Mappings()
+    /// <summary>The process's mappings from <c>/proc/self/maps</c>, by address: start, end, whether they are readable,
+    /// and the mapped file's path ("" for anonymous memory).</summary>
+    public static List<(long Start, long End, bool Readable, string Path)> Mappings()
     {
-        var mapped = new List<(long Start, long End, bool Readable)>();
+        var mapped = new List<(long Start, long End, bool Readable, string Path)>();
         foreach (string line in File.ReadLines("/proc/self/maps"))
         {
             int dash = line.IndexOf('-');
@@ -111,7 +112,8 @@ internal static unsafe partial class NearMemory
                 && long.TryParse(line.AsSpan(0, dash), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out long start)
                 && long.TryParse(line.AsSpan(dash + 1, space - dash - 1), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out long end))
             {
-                mapped.Add((start, end, line[space + 1] == 'r'));
+                int slash = line.IndexOf('/');
+                mapped.Add((start, end, line[space + 1] == 'r', slash < 0 ? "" : line[slash..]));
             }
         }
 
@@ -123,7 +125,7 @@ internal static unsafe partial class NearMemory
     {
         var gaps = new List<(long Start, long End)>();
         long previousEnd = Granularity; // never the zero page
-        foreach ((long start, long end, _) in Mappings())
+        foreach ((long start, long end, _, _) in Mappings())
         {
             if (start > previousEnd)
             {

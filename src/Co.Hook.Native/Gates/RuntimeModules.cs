@@ -1,4 +1,4 @@
-using System.Globalization;
+using Co.Hook.Detours;
 
 namespace Co.Hook.Gates;
 
@@ -20,19 +20,17 @@ internal static class RuntimeModules
     public static List<(ulong Start, ulong End)> Ranges()
     {
         var ranges = new Dictionary<string, (ulong Start, ulong End)>();
-        foreach (string line in File.ReadLines("/proc/self/maps"))
+        foreach ((long start, long end, _, string path) in NearMemory.Mappings())
         {
-            string? name = s_names.FirstOrDefault(n => line.EndsWith("/" + n, StringComparison.Ordinal));
-            int dash = line.IndexOf('-');
-            int space = line.IndexOf(' ');
-            if (name is null || dash <= 0 || space <= dash
-                || !ulong.TryParse(line.AsSpan(0, dash), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out ulong start)
-                || !ulong.TryParse(line.AsSpan(dash + 1, space - dash - 1), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out ulong end))
+            string? name = s_names.FirstOrDefault(n => path.EndsWith("/" + n, StringComparison.Ordinal));
+            if (name is null)
             {
                 continue;
             }
 
-            ranges[name] = ranges.TryGetValue(name, out var known) ? (Math.Min(known.Start, start), Math.Max(known.End, end)) : (start, end);
+            ranges[name] = ranges.TryGetValue(name, out var known)
+                ? (Math.Min(known.Start, (ulong)start), Math.Max(known.End, (ulong)end))
+                : ((ulong)start, (ulong)end);
         }
 
         return ranges.Values.ToList();
