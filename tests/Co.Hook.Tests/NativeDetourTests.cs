@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Xunit;
 
 namespace Co.Hook.Tests;
@@ -12,28 +11,8 @@ namespace Co.Hook.Tests;
 public class NativeDetourTests
 {
     /// <summary>The runtime settings every patching scenario runs under.</summary>
-    public static TheoryData<string, string> Matrix()
-    {
-        string[] scenarios = ["detour-getppid", "detour-recv", "install-under-load", "refuse", "blocking-receive", "native-sleep", "native-connect", "native-semantics", "dns", "native-poll"];
-        string[] settings =
-        [
-            "DOTNET_TieredCompilation=0",
-            "DOTNET_TieredCompilation=1",
-            "DOTNET_TieredPGO=0",
-            "DOTNET_ReadyToRun=0",
-            "DOTNET_EnableWriteXorExecute=0",
-        ];
-        var data = new TheoryData<string, string>();
-        foreach (string scenario in scenarios)
-        {
-            foreach (string setting in settings)
-            {
-                data.Add(scenario, setting);
-            }
-        }
-
-        return data;
-    }
+    public static TheoryData<string, string> Matrix() =>
+        ChildProcess.Matrix("detour-getppid", "detour-recv", "install-under-load", "refuse", "blocking-receive", "native-sleep", "native-connect", "native-semantics", "dns", "native-poll");
 
     [Theory]
     [MemberData(nameof(Matrix))]
@@ -100,29 +79,8 @@ public class NativeDetourTests
     }
 
     private static (int ExitCode, string Output) RunChild(string scenario, string setting) =>
-        RunChild(scenario, setting, null, TimeSpan.FromSeconds(60));
+        ChildProcess.Run(scenario, setting, null, TimeSpan.FromSeconds(60));
 
-    private static (int ExitCode, string Output) RunChild(string scenario, string setting, string? argument, TimeSpan limit)
-    {
-        string host = Path.Combine(AppContext.BaseDirectory, "Co.Hook.TestHost.dll");
-        Assert.True(File.Exists(host), $"{host} is missing");
-        var start = new ProcessStartInfo("dotnet", argument is null ? [host, scenario] : [host, scenario, argument])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        int equals = setting.IndexOf('=');
-        start.Environment[setting[..equals]] = setting[(equals + 1)..];
-        using Process child = Process.Start(start)!;
-        Task<string> stdout = child.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = child.StandardError.ReadToEndAsync();
-        if (!child.WaitForExit(limit))
-        {
-            child.Kill(entireProcessTree: true);
-            return (-1, $"timed out after {limit.TotalSeconds} s\n{stdout.Result}{stderr.Result}");
-        }
-
-        return (child.ExitCode, stdout.Result + stderr.Result);
-    }
+    private static (int ExitCode, string Output) RunChild(string scenario, string setting, string? argument, TimeSpan limit) =>
+        ChildProcess.Run(scenario, setting, argument, limit);
 }
