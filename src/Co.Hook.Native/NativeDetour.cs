@@ -22,6 +22,9 @@ public sealed class NativeDetour : IDisposable
     private const int StubLength = 14;
     private const int TrampolineCapacity = 64;
 
+    /// <summary>Every block ever written, per target: reused by a later detour of that target with identical code.</summary>
+    private static readonly Dictionary<nint, List<Site>> s_sites = [];
+
     private readonly byte[] _replacedBytes;
     private int _removed;
 
@@ -96,37 +99,11 @@ public sealed class NativeDetour : IDisposable
             return false;
         }
 
-        int entrySpace = (entryCapacity + 15) & ~15;
-        if (ExecutableArena.Allocate(target, entrySpace + TrampolineCapacity, out string? allocationError) is not { } block)
+        if (!TryPrepareSite(target, stolen, stolenLength, entryCapacity, buildEntry, out nint stub, out nint trampoline, out reason))
         {
-            reason = allocationError ?? "no executable memory near the target";
             return false;
         }
 
-        nint stub = block;
-        nint trampoline = block + entrySpace;
-        byte[]? relocated = PrologueRelocator.Relocate(stolen, trampoline, target + stolenLength, out string? relocationError);
-        if (relocated is null)
-        {
-            reason = relocationError ?? "the prologue cannot be relocated";
-            return false;
-        }
-
-        if (relocated.Length > TrampolineCapacity)
-        {
-            reason = $"the relocated prologue needs {relocated.Length} bytes, more than the {TrampolineCapacity} reserved";
-            return false;
-        }
-
-        byte[]? entry = buildEntry(stub, trampoline);
-        if (entry is null || entry.Length > entryCapacity)
-        {
-            reason = "the entry code could not be built";
-            return false;
-        }
-
-        Marshal.Copy(entry, 0, stub, entry.Length);
-        Marshal.Copy(relocated, 0, trampoline, relocated.Length);
         byte[]? replaced = CodePatcher.WriteJump(target, stub, out string? patchError);
         if (replaced is null)
         {
@@ -137,6 +114,80 @@ public sealed class NativeDetour : IDisposable
         detour = new NativeDetour(target, replacement, trampoline, replaced);
         reason = null;
         return true;
+    }
+
+    /// <summary>
+    /// Finds or builds the entry code and trampoline of a detour of <paramref name="target"/>. Blocks are never freed
+    /// (a thread may still run in one after an uninstall), so a target detoured again with the same code — the hook
+    /// layer enabled after being disabled, a user's detour installed and removed in a loop — reuses the block it had
+    /// rather than taking a new one: repeated installs cost no memory.
+    /// </summary>
+    private static bool TryPrepareSite(
+        nint target,
+        List<Iced.Intel.Instruction> stolen,
+        int stolenLength,
+        int entryCapacity,
+        Func<nint, nint, byte[]?> buildEntry,
+        out nint stub,
+        out nint trampoline,
+        [NotNullWhen(false)] out string? reason)
+    {
+        int entrySpace = (entryCapacity + 15) & ~15;
+        lock (s_sites)
+        {
+            if (s_sites.TryGetValue(target, out List<Site>? known))
+            {
+                foreach (Site site in known)
+                {
+                    if (PrologueRelocator.Relocate(stolen, site.Trampoline, target + stolenLength, out _) is { } again &&
+                        again.AsSpan().SequenceEqual(site.TrampolineCode) &&
+                        buildEntry(site.Entry, site.Trampoline) is { } entryAgain &&
+                        entryAgain.AsSpan().SequenceEqual(site.EntryCode))
+                    {
+                        (stub, trampoline, reason) = (site.Entry, site.Trampoline, null);
+                        return true;
+                    }
+                }
+            }
+
+            (stub, trampoline) = (0, 0);
+            if (ExecutableArena.Allocate(target, entrySpace + TrampolineCapacity, out string? allocationError) is not { } block)
+            {
+                reason = allocationError ?? "no executable memory near the target";
+                return false;
+            }
+
+            byte[]? relocated = PrologueRelocator.Relocate(stolen, block + entrySpace, target + stolenLength, out string? relocationError);
+            if (relocated is null)
+            {
+                reason = relocationError ?? "the prologue cannot be relocated";
+                return false;
+            }
+
+            if (relocated.Length > TrampolineCapacity)
+            {
+                reason = $"the relocated prologue needs {relocated.Length} bytes, more than the {TrampolineCapacity} reserved";
+                return false;
+            }
+
+            byte[]? entry = buildEntry(block, block + entrySpace);
+            if (entry is null || entry.Length > entryCapacity)
+            {
+                reason = "the entry code could not be built";
+                return false;
+            }
+
+            Marshal.Copy(entry, 0, block, entry.Length);
+            Marshal.Copy(relocated, 0, block + entrySpace, relocated.Length);
+            if (!s_sites.TryGetValue(target, out known))
+            {
+                s_sites[target] = known = [];
+            }
+
+            known.Add(new Site(block, block + entrySpace, entry, relocated));
+            (stub, trampoline, reason) = (block, block + entrySpace, null);
+            return true;
+        }
     }
 
     /// <summary>Takes the detour out: the target's original bytes are written back. Idempotent.</summary>
@@ -160,6 +211,9 @@ public sealed class NativeDetour : IDisposable
         return code;
     }
 }
+
+/// <summary>An entry stub (or gate) and a trampoline, written once into executable memory, with the bytes written.</summary>
+internal sealed record Site(nint Entry, nint Trampoline, byte[] EntryCode, byte[] TrampolineCode);
 
 /// <summary>A native detour could not be installed or removed; the message says why.</summary>
 public sealed class NativeDetourException : Exception

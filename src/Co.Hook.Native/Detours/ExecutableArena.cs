@@ -13,6 +13,18 @@ internal static class ExecutableArena
     private static readonly Lock s_lock = new();
     private static readonly List<Arena> s_arenas = [];
 
+    /// <summary>Bytes handed out so far, over all arenas (for leak tests: repeated installs must not grow it).</summary>
+    public static long BytesAllocated
+    {
+        get
+        {
+            lock (s_lock)
+            {
+                return s_arenas.Sum(arena => (long)arena.Used);
+            }
+        }
+    }
+
     /// <summary>A block of <paramref name="length"/> bytes within rel32 reach of <paramref name="near"/>, 16-byte aligned.</summary>
     public static nint? Allocate(nint near, int length, out string? reason)
     {
@@ -41,21 +53,21 @@ internal static class ExecutableArena
 
     private sealed class Arena(nint baseAddress)
     {
-        private int _used;
-
         public nint Base { get; } = baseAddress;
+
+        public int Used { get; private set; }
 
         public bool TryTake(int length, out nint block)
         {
             int aligned = (length + 15) & ~15;
-            if (_used + aligned > ArenaSize)
+            if (Used + aligned > ArenaSize)
             {
                 block = 0;
                 return false;
             }
 
-            block = Base + _used;
-            _used += aligned;
+            block = Base + Used;
+            Used += aligned;
             return true;
         }
     }

@@ -6,40 +6,119 @@ using Co.Scheduling;
 namespace Co.Hook.Handlers;
 
 /// <summary>
-/// poll, as native clients (libpq, libcurl) use it to wait for their sockets. In a coroutine the readiness check is a
-/// zero-timeout poll (its result and revents are the real ones); while nothing is ready the coroutine waits instead of
-/// the thread: for one descriptor and one direction on the runtime's poller, otherwise by re-checking after short
-/// coroutine sleeps (1, 2, 4 … 16 ms). A timeout returns 0 as poll does.
+/// poll, ppoll, select and epoll_wait, as native clients (libpq, libcurl) wait for their sockets. In a coroutine the
+/// readiness check is the call itself with a zero timeout (its result, revents, sets and events are the real ones);
+/// while nothing is ready the coroutine waits instead of the thread: on the runtime's poller when one descriptor is
+/// watched in one direction (an epoll descriptor counts: it is readable when it has events), otherwise by re-checking
+/// after short coroutine sleeps (1, 2, 4 … 16 ms). A timeout returns 0, as the originals do. Bad arguments, and a ppoll
+/// with a signal mask (which must be swapped atomically with the wait), go to the original as they are.
 /// </summary>
 internal static unsafe class PollHandlers
 {
     private const short PollIn = 0x1;
     private const short PollOut = 0x4;
     private const int MaxStepMs = 16;
+    private const int MaxFdSetWordsOnStack = 48;
 
     internal static delegate* unmanaged<PollFd*, nuint, int, int> PollOriginal;
+    internal static delegate* unmanaged<PollFd*, nuint, long*, void*, int> PpollOriginal;
+    internal static delegate* unmanaged<int, ulong*, ulong*, ulong*, long*, int> SelectOriginal;
+    internal static delegate* unmanaged<int, void*, int, int, int> EpollWaitOriginal;
 
     [UnmanagedCallersOnly]
     internal static int Poll(PollFd* fds, nuint count, int timeoutMs)
     {
         using BlockingCall.Scope scope = BlockingCall.Enter();
-        int ready = PollOriginal(fds, count, 0);
-        if (ready != 0 || timeoutMs == 0)
+        long deadline = timeoutMs < 0 ? long.MaxValue : Clock.DeadlineAfter(timeoutMs);
+        return WaitUntilReady(new PollCheck(fds, count), deadline, SingleDescriptor(fds, count, out bool read), read);
+    }
+
+    [UnmanagedCallersOnly]
+    internal static int Ppoll(PollFd* fds, nuint count, long* timeout, void* signalMask)
+    {
+        using BlockingCall.Scope scope = BlockingCall.Enter();
+        if (signalMask is not null || !TryDeadline(timeout, 1, out long deadline))
+        {
+            return PpollOriginal(fds, count, timeout, signalMask);
+        }
+
+        return WaitUntilReady(new PollCheck(fds, count), deadline, SingleDescriptor(fds, count, out bool read), read);
+    }
+
+    /// <summary>select: the sets are restored from a copy before every check (select rewrites them); on return the
+    /// timeout holds the time not slept, as Linux's select leaves it.</summary>
+    [UnmanagedCallersOnly]
+    internal static int Select(int count, ulong* readSet, ulong* writeSet, ulong* exceptSet, long* timeout)
+    {
+        using BlockingCall.Scope scope = BlockingCall.Enter();
+        if (count < 0 || !TryDeadline(timeout, 1000, out long deadline))
+        {
+            return SelectOriginal(count, readSet, writeSet, exceptSet, timeout); // libc's EINVAL
+        }
+
+        int words = (count + 63) / 64;
+        bool onStack = 3 * words <= MaxFdSetWordsOnStack;
+        ulong* stack = stackalloc ulong[MaxFdSetWordsOnStack];
+        ulong* saved = onStack ? stack : (ulong*)NativeMemory.Alloc((nuint)(3 * words), sizeof(ulong));
+        try
+        {
+            var check = new SelectCheck(count, words, readSet, writeSet, exceptSet, saved);
+            int single = check.SingleDescriptor(out bool read);
+            int ready = WaitUntilReady(check, deadline, single, read);
+            if (timeout is not null)
+            {
+                int leftMs = Math.Max(Clock.MsUntil(deadline), 0);
+                timeout[0] = leftMs / 1000;
+                timeout[1] = leftMs % 1000 * 1000;
+            }
+
+            return ready;
+        }
+        finally
+        {
+            if (!onStack)
+            {
+                NativeMemory.Free(saved);
+            }
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    internal static int EpollWait(int epollFd, void* events, int capacity, int timeoutMs)
+    {
+        using BlockingCall.Scope scope = BlockingCall.Enter();
+        if (capacity <= 0)
+        {
+            return EpollWaitOriginal(epollFd, events, capacity, timeoutMs); // libc's EINVAL
+        }
+
+        long deadline = timeoutMs < 0 ? long.MaxValue : Clock.DeadlineAfter(timeoutMs);
+        return WaitUntilReady(new EpollCheck(epollFd, events, capacity), deadline, epollFd, read: true);
+    }
+
+    /// <summary>
+    /// Checks, and while nothing is ready and <paramref name="deadline"/> has not passed, parks the coroutine: on the
+    /// poller for <paramref name="single"/> (≥ 0) in the direction <paramref name="read"/>, else in growing sleeps.
+    /// Returns the last check's result (errno as it left it).
+    /// </summary>
+    private static int WaitUntilReady<TCheck>(TCheck check, long deadline, int single, bool read)
+        where TCheck : struct, IReadinessCheck
+    {
+        int ready = check.Check();
+        if (ready != 0 || Clock.MsUntil(deadline) == 0)
         {
             return ready;
         }
 
-        long deadline = timeoutMs < 0 ? long.MaxValue : Clock.DeadlineAfter(timeoutMs);
-        short events = count == 1 ? (short)(fds[0].Events & (PollIn | PollOut)) : (short)0;
-        if (events is PollIn or PollOut && fds[0].Fd >= 0)
+        if (single >= 0)
         {
             while (true)
             {
-                int wait = IoWaits.WaitReady(Worker.Current!, fds[0].Fd, read: events == PollIn, deadline, verifyRegistration: true);
-                ready = PollOriginal(fds, count, 0);
+                int wait = IoWaits.WaitReady(Worker.Current!, single, read, deadline, verifyRegistration: true);
+                ready = check.Check();
                 if (ready != 0 || wait == Errno.ETIMEDOUT || (wait != 0 && wait != Errno.EBADF))
                 {
-                    return ready; // ready, timed out (0), or not pollable by epoll: the real poll's answer
+                    return ready; // ready, timed out (0), or not pollable by epoll: the real call's answer
                 }
             }
         }
@@ -49,16 +128,46 @@ internal static unsafe class PollHandlers
             int remaining = Clock.MsUntil(deadline);
             if (remaining == 0)
             {
-                return PollOriginal(fds, count, 0);
+                return check.Check();
             }
 
             Coroutine.Sleep(remaining < 0 ? step : Math.Min(step, remaining));
-            ready = PollOriginal(fds, count, 0);
+            ready = check.Check();
             if (ready != 0)
             {
                 return ready;
             }
         }
+    }
+
+    /// <summary>The one descriptor watched, in one direction, or -1.</summary>
+    private static int SingleDescriptor(PollFd* fds, nuint count, out bool read)
+    {
+        short events = count == 1 ? (short)(fds[0].Events & (PollIn | PollOut)) : (short)0;
+        read = events == PollIn;
+        return events is PollIn or PollOut && fds[0].Fd >= 0 ? fds[0].Fd : -1;
+    }
+
+    /// <summary>The deadline of a timespec (<paramref name="unitsPerMs"/> 1 for ns/1e6 … read as seconds and
+    /// nanoseconds) or timeval (1000: microseconds) timeout; null means none. False for a negative or malformed one.</summary>
+    private static bool TryDeadline(long* timeout, int unitsPerMs, out long deadline)
+    {
+        deadline = long.MaxValue;
+        if (timeout is null)
+        {
+            return true;
+        }
+
+        long fractionPerSecond = unitsPerMs == 1 ? 1_000_000_000 : 1_000_000;
+        if (timeout[0] < 0 || timeout[1] < 0 || timeout[1] >= fractionPerSecond)
+        {
+            return false;
+        }
+
+        long fractionPerMs = fractionPerSecond / 1000;
+        long ms = (timeout[0] * 1000) + ((timeout[1] + fractionPerMs - 1) / fractionPerMs);
+        deadline = Clock.DeadlineAfter((int)Math.Min(ms, int.MaxValue));
+        return true;
     }
 
     /// <summary>struct pollfd.</summary>
@@ -68,5 +177,94 @@ internal static unsafe class PollHandlers
         public int Fd;
         public short Events;
         public short Revents;
+    }
+
+    /// <summary>One zero-timeout attempt: &gt; 0 ready, 0 nothing yet, &lt; 0 failed (errno set).</summary>
+    private interface IReadinessCheck
+    {
+        int Check();
+    }
+
+    private readonly struct PollCheck(PollFd* fds, nuint count) : IReadinessCheck
+    {
+        public int Check() => PollOriginal(fds, count, 0);
+    }
+
+    private readonly struct EpollCheck(int epollFd, void* events, int capacity) : IReadinessCheck
+    {
+        public int Check() => EpollWaitOriginal(epollFd, events, capacity, 0);
+    }
+
+    /// <summary>select's three sets (any may be null), saved once and restored before each zero-timeout select.</summary>
+    private readonly struct SelectCheck : IReadinessCheck
+    {
+        private readonly int _count;
+        private readonly int _words;
+        private readonly ulong* _read;
+        private readonly ulong* _write;
+        private readonly ulong* _except;
+        private readonly ulong* _saved;
+
+        public SelectCheck(int count, int words, ulong* read, ulong* write, ulong* except, ulong* saved)
+        {
+            _count = count;
+            _words = words;
+            _read = read;
+            _write = write;
+            _except = except;
+            _saved = saved;
+            Copy(_read, _saved);
+            Copy(_write, _saved + words);
+            Copy(_except, _saved + (2 * words));
+        }
+
+        public int Check()
+        {
+            Copy(_saved, _read);
+            Copy(_saved + _words, _write);
+            Copy(_saved + (2 * _words), _except);
+            long* zero = stackalloc long[2];
+            return SelectOriginal(_count, _read, _write, _except, zero);
+        }
+
+        /// <summary>The only descriptor in the read or write set when there is exactly one and no exceptional
+        /// condition is asked for; else -1.</summary>
+        public int SingleDescriptor(out bool read)
+        {
+            read = false;
+            int found = -1;
+            for (int set = 0; set < 3; set++)
+            {
+                ulong* bits = (set == 0 ? _read : set == 1 ? _write : _except) is null ? null : _saved + (set * _words);
+                for (int word = 0; bits is not null && word < _words; word++)
+                {
+                    for (ulong rest = bits[word]; rest != 0; rest &= rest - 1)
+                    {
+                        int fd = (word * 64) + System.Numerics.BitOperations.TrailingZeroCount(rest);
+                        if (fd >= _count)
+                        {
+                            continue; // bits past nfds are not looked at by select either
+                        }
+
+                        if (set == 2 || found >= 0)
+                        {
+                            return -1;
+                        }
+
+                        (found, read) = (fd, set == 0);
+                    }
+                }
+            }
+
+            return found;
+        }
+
+        private void Copy(ulong* from, ulong* to)
+        {
+            if (from is not null && to is not null)
+            {
+                new ReadOnlySpan<ulong>(from, _words).CopyTo(new Span<ulong>(to, _words));
+            }
+        }
     }
 }

@@ -9,6 +9,7 @@ internal static class Errno
     public const int EINVAL = 22;
     public const int EPIPE = 32;
     public const int EMSGSIZE = 90;
+    public const int ENOTSOCK = 88;
     public const int ECANCELED = 125;
     public const int EINPROGRESS = 115;
     public const int ETIMEDOUT = 110;

@@ -1,0 +1,111 @@
+using System.Runtime.InteropServices;
+using Co.Hook.Gates;
+using Co.Net;
+
+namespace Co.Hook.Handlers;
+
+/// <summary>
+/// accept, accept4, connect and close in coroutine code. Accepting and connecting on a blocking socket park the
+/// coroutine until the poller reports readiness; close releases the runtime's poller registration first, so a coroutine
+/// still waiting on the socket wakes (EBADF on its retry) instead of waiting for an event that cannot come.
+/// </summary>
+internal static unsafe partial class ConnectionHandlers
+{
+    internal static delegate* unmanaged<int, void*, int*, int> AcceptOriginal;
+    internal static delegate* unmanaged<int, void*, int*, int, int> Accept4Original;
+    internal static delegate* unmanaged<int, void*, int, int> ConnectOriginal;
+    internal static delegate* unmanaged<int, int> CloseOriginal;
+
+    [UnmanagedCallersOnly]
+    internal static int Accept(int fd, void* address, int* addressLength) =>
+        AcceptWithoutBlocking(fd, addressLength, () => AcceptOriginal(fd, address, addressLength));
+
+    /// <summary>accept4 (managed Socket.Accept reaches libc here).</summary>
+    [UnmanagedCallersOnly]
+    internal static int Accept4(int fd, void* address, int* addressLength, int flags) =>
+        AcceptWithoutBlocking(fd, addressLength, () => Accept4Original(fd, address, addressLength, flags));
+
+    /// <summary>connect on a blocking socket: made non-blocking for the call, the coroutine waits for writability, the
+    /// outcome is read from SO_ERROR, and the caller's blocking mode is put back; results and errno as libc's.</summary>
+    [UnmanagedCallersOnly]
+    internal static int Connect(int fd, void* address, int addressLength)
+    {
+        using BlockingCall.Scope scope = BlockingCall.Enter();
+        if (!BlockingCall.WouldBlock(fd, 0))
+        {
+            return ConnectOriginal(fd, address, addressLength);
+        }
+
+        int error = BlockingCall.ConnectWithoutBlocking(fd, () => ConnectOriginal(fd, address, addressLength));
+        Marshal.SetLastSystemError(error);
+        return error == 0 ? 0 : -1;
+    }
+
+    /// <summary>close of a tracked socket (the gate has already cleared its bit): the poller registration goes and
+    /// its waiters wake, then libc closes it. Result and errno are close's own.</summary>
+    [UnmanagedCallersOnly]
+    internal static int Close(int fd)
+    {
+        using BlockingCall.Scope scope = BlockingCall.Enter();
+        PollDescriptorTable.Instance.Forget(fd);
+        return CloseOriginal(fd);
+    }
+
+    /// <summary>
+    /// A blocking listener waits for readiness first, then accepts only if a connection is still queued (a zero-timeout
+    /// poll), else waits again — another thread may have taken it. The new descriptor is recorded as a socket (the
+    /// original is called past the gate, which would have recorded it).
+    /// </summary>
+    private static int AcceptWithoutBlocking(int fd, int* addressLength, Func<int> accept)
+    {
+        using BlockingCall.Scope scope = BlockingCall.Enter();
+        if (!BlockingCall.WouldBlock(fd, 0))
+        {
+            return Tracked(accept());
+        }
+
+        long deadline = 0;
+        int capacity = addressLength is null ? 0 : *addressLength;
+        while (true)
+        {
+            int wait = BlockingCall.WaitReady(fd, read: true, ref deadline);
+            if (wait != 0)
+            {
+                Marshal.SetLastSystemError(wait);
+                return -1;
+            }
+
+            if (addressLength is not null)
+            {
+                *addressLength = capacity;
+            }
+
+            if (HasPendingConnection(fd))
+            {
+                return Tracked(accept());
+            }
+        }
+    }
+
+    private static int Tracked(int fd)
+    {
+        if (fd >= 0)
+        {
+            int errno = Marshal.GetLastSystemError();
+            SocketBitmap.Track(fd);
+            Marshal.SetLastSystemError(errno);
+        }
+
+        return fd;
+    }
+
+    /// <summary>Whether a (non-waiting) poll reports <paramref name="fd"/> readable.</summary>
+    private static bool HasPendingConnection(int fd)
+    {
+        long pollfd = (long)(uint)fd | (1L << 32); // struct pollfd { int fd; short events = POLLIN; short revents; }
+        return Poll(&pollfd, 1, 0) == 1;
+    }
+
+    [LibraryImport("libc", EntryPoint = "poll")]
+    private static partial int Poll(long* fds, nuint count, int timeout);
+}
