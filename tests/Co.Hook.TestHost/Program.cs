@@ -23,6 +23,8 @@ try
         case "native-semantics": HookScenarios.NativeSemantics(); break;
         case "dns": HookScenarios.Dns(); break;
         case "native-poll": HookScenarios.NativePoll(); break;
+        case "curl": CurlScenario.Run(hooks: true); break;
+        case "curl-unhooked": CurlScenario.Run(hooks: false); break;
         case "stability": HookScenarios.Stability(TimeSpan.FromSeconds(args.Length > 1 ? int.Parse(args[1]) : 30)); break;
         case "startup-hook":
             Scenarios.Check(Hooks.IsEnabled, "DOTNET_STARTUP_HOOKS did not enable the hooks before Main");
