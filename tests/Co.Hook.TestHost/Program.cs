@@ -23,6 +23,12 @@ try
         case "native-semantics": HookScenarios.NativeSemantics(); break;
         case "dns": HookScenarios.Dns(); break;
         case "native-poll": HookScenarios.NativePoll(); break;
+        case "socket-tracking": DescriptorScenarios.SocketTracking(); break;
+        case "streams": DescriptorScenarios.Streams(); break;
+        case "waits": DescriptorScenarios.Waits(); break;
+        case "host-lookups": DescriptorScenarios.HostLookups(); break;
+        case "bad-input": DescriptorScenarios.BadInput(); break;
+        case "install-cycles": DescriptorScenarios.InstallCycles(); break;
         case "curl": CurlScenario.Run(hooks: true); break;
         case "curl-unhooked": CurlScenario.Run(hooks: false); break;
         case "stability": HookScenarios.Stability(TimeSpan.FromSeconds(args.Length > 1 ? int.Parse(args[1]) : 30)); break;
@@ -210,7 +216,7 @@ internal static class HookScenarios
             Hooks.Enable();
             foreach ((string name, string state) in Hooks.Status)
             {
-                Scenarios.Check(state == "hooked", $"{name}: {state}");
+                Scenarios.Check(state == Hooks.Hooked || state.StartsWith("not needed: ", StringComparison.Ordinal), $"{name}: {state}");
             }
         }
 
@@ -417,10 +423,9 @@ internal static class HookScenarios
                 int mode = RawLibc.Fcntl(pair[1], 3, 0);
                 Scenarios.Check(RawLibc.Fcntl(pair[1], 4, mode | 0x800) == 0, "fcntl(O_NONBLOCK) failed");
                 byte one;
-                var watch = System.Diagnostics.Stopwatch.StartNew();
-                nint n = Libc_.recv(pair[1], &one, 1, 0);
-                Scenarios.Check(n == -1 && Marshal.GetLastPInvokeError() == 11 && watch.ElapsedMilliseconds < 100,
-                    $"recv on a non-blocking socket returned {n}, errno {Marshal.GetLastPInvokeError()} after {watch.ElapsedMilliseconds} ms");
+                nint n = Libc_.recv(pair[1], &one, 1, 0); // no data ever comes: a wrongly diverted call would never return
+                Scenarios.Check(n == -1 && Marshal.GetLastPInvokeError() == 11,
+                    $"recv on a non-blocking socket returned {n}, errno {Marshal.GetLastPInvokeError()}");
                 RawLibc.Fcntl(pair[1], 4, mode);
 
                 // 2. a blocking send of 4 MB completes whole while a slow reader on this scheduler drains it
@@ -474,7 +479,7 @@ internal static class HookScenarios
 
                     ticker.Done();
                 });
-                watch.Restart();
+                var watch = System.Diagnostics.Stopwatch.StartNew();
                 n = Libc_.recv(pair[1], &one, 1, 0);
                 int errno = Marshal.GetLastPInvokeError();
                 long waited = watch.ElapsedMilliseconds;

@@ -11,6 +11,9 @@ namespace Co.Hook.Handlers;
 /// </summary>
 internal static unsafe partial class ConnectionHandlers
 {
+    private const int SolSocket = 1;
+    private const int SoAcceptconn = 30;
+
     internal static delegate* unmanaged<int, void*, int*, int> AcceptOriginal;
     internal static delegate* unmanaged<int, void*, int*, int, int> Accept4Original;
     internal static delegate* unmanaged<int, void*, int, int> ConnectOriginal;
@@ -59,9 +62,9 @@ internal static unsafe partial class ConnectionHandlers
     private static int AcceptWithoutBlocking(int fd, int* addressLength, Func<int> accept)
     {
         using BlockingCall.Scope scope = BlockingCall.Enter();
-        if (!BlockingCall.WouldBlock(fd, 0))
+        if (!IsListening(fd) || !BlockingCall.WouldBlock(fd, 0))
         {
-            return Tracked(accept());
+            return Tracked(accept()); // libc's answer: a socket the caller made non-blocking, or not a listener (EINVAL…)
         }
 
         long deadline = 0;
@@ -99,12 +102,24 @@ internal static unsafe partial class ConnectionHandlers
         return fd;
     }
 
+    /// <summary>Whether <paramref name="fd"/> is a listening socket (SO_ACCEPTCONN); false for anything else, whose
+    /// accept fails at once in libc.</summary>
+    private static bool IsListening(int fd)
+    {
+        int listening = 0;
+        int length = sizeof(int);
+        return GetSockOpt(fd, SolSocket, SoAcceptconn, &listening, &length) == 0 && listening != 0;
+    }
+
     /// <summary>Whether a (non-waiting) poll reports <paramref name="fd"/> readable.</summary>
     private static bool HasPendingConnection(int fd)
     {
         long pollfd = (long)(uint)fd | (1L << 32); // struct pollfd { int fd; short events = POLLIN; short revents; }
         return Poll(&pollfd, 1, 0) == 1;
     }
+
+    [LibraryImport("libc", EntryPoint = "getsockopt")]
+    private static partial int GetSockOpt(int fd, int level, int option, int* value, int* length);
 
     [LibraryImport("libc", EntryPoint = "poll")]
     private static partial int Poll(long* fds, nuint count, int timeout);
