@@ -23,8 +23,30 @@ build() {
   dotnet build Co.sln -c "$CONFIG" -nologo -v quiet
 }
 
+# The services the tests talk to, started for this run and stopped when it ends, however it ends: a throwaway
+# PostgreSQL on 127.0.0.1 for the libpq tests (tests/services/postgres.sh installs it if missing; CO_TEST_PG, exported
+# to dotnet test and the child processes, is its connection string). A server that cannot be started fails the run.
+start_services() {
+  local postgres
+  if ! postgres=$(tests/services/postgres.sh start); then
+    echo "build.sh: could not start PostgreSQL for the tests (tests/services/postgres.sh start failed)" >&2
+    exit 1
+  fi
+  eval "$postgres"
+  trap stop_services EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+}
+
+stop_services() {
+  if [ -n "${CO_TEST_PG_DIR:-}" ]; then
+    tests/services/postgres.sh stop "$CO_TEST_PG_DIR" || true
+  fi
+}
+
 run_tests() {
   require_dotnet
+  start_services
   build
   local log
   log=$(mktemp)

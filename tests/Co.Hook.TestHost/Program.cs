@@ -31,6 +31,8 @@ try
         case "install-cycles": DescriptorScenarios.InstallCycles(); break;
         case "curl": CurlScenario.Run(hooks: true); break;
         case "curl-unhooked": CurlScenario.Run(hooks: false); break;
+        case "libpq": LibpqScenario.Run(hooks: true); break;
+        case "libpq-unhooked": LibpqScenario.Run(hooks: false); break;
         case "stability": HookScenarios.Stability(TimeSpan.FromSeconds(args.Length > 1 ? int.Parse(args[1]) : 30)); break;
         case "startup-hook":
             Scenarios.Check(Hooks.IsEnabled, "DOTNET_STARTUP_HOOKS did not enable the hooks before Main");
