@@ -23,10 +23,12 @@ build() {
   dotnet build Co.sln -c "$CONFIG" -nologo -v quiet
 }
 
-# The services the tests talk to, started for this run and stopped when it ends, however it ends: a throwaway
+# The native libraries the tests load (tests/services/packages.sh installs any that is missing), then the services the
+# tests talk to, started for this run and stopped when it ends, however it ends: a throwaway
 # PostgreSQL on 127.0.0.1 for the libpq tests (tests/services/postgres.sh installs it if missing; CO_TEST_PG, exported
 # to dotnet test and the child processes, is its connection string). A server that cannot be started fails the run.
 start_services() {
+  tests/services/packages.sh
   local postgres
   if ! postgres=$(tests/services/postgres.sh start); then
     echo "build.sh: could not start PostgreSQL for the tests (tests/services/postgres.sh start failed)" >&2
