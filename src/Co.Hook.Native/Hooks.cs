@@ -37,7 +37,12 @@ public static unsafe class Hooks
         ("shutdown", "the kernel reports a shutdown to the poller: waiting coroutines wake and their retry sees it"),
     ];
 
+    /// <summary>The assemblies of further hook layers, loaded (if present) on Enable; each registers itself from its
+    /// module initializer with <see cref="Register"/>.</summary>
+    private static readonly string[] s_layerAssemblies = ["Co.Hook.Managed"];
+
     private static readonly Lock s_lock = new();
+    private static readonly List<IHookLayer> s_layers = [];
     private static readonly Dictionary<string, string> s_status = [];
     private static readonly List<NativeDetour> s_detours = [];
     private static List<(ulong Start, ulong End)>? s_runtimeCode;
@@ -88,6 +93,50 @@ public static unsafe class Hooks
             {
                 s_status[name] = NotNeededPrefix + why;
             }
+
+            EnableLayers();
+        }
+    }
+
+    /// <summary>Adds a hook layer (called by the layer's module initializer); idempotent.</summary>
+    internal static void Register(IHookLayer layer)
+    {
+        lock (s_lock)
+        {
+            if (!s_layers.Any(known => known.GetType() == layer.GetType()))
+            {
+                s_layers.Add(layer);
+            }
+        }
+    }
+
+    /// <summary>Loads the layer assemblies the application ships (their module initializers register them), then
+    /// enables every registered layer; a layer that fails says so in <see cref="Status"/> and the others go on.</summary>
+    private static void EnableLayers()
+    {
+        foreach (string name in s_layerAssemblies)
+        {
+            try
+            {
+                System.Reflection.Assembly layer = System.Reflection.Assembly.Load(name);
+                System.Runtime.CompilerServices.RuntimeHelpers.RunModuleConstructor(layer.ManifestModule.ModuleHandle);
+            }
+            catch (Exception exception) when (exception is FileNotFoundException or FileLoadException or BadImageFormatException)
+            {
+                s_status[name] = "not hooked: the layer's assembly is not part of the application";
+            }
+        }
+
+        foreach (IHookLayer layer in s_layers.ToList())
+        {
+            try
+            {
+                layer.Enable(s_status);
+            }
+            catch (Exception exception)
+            {
+                s_status[layer.GetType().Name] = $"not hooked: the layer failed to enable: {exception.GetType().Name}: {exception.Message}";
+            }
         }
     }
 
@@ -101,6 +150,11 @@ public static unsafe class Hooks
             if (!IsEnabled)
             {
                 return;
+            }
+
+            foreach (IHookLayer layer in s_layers)
+            {
+                layer.Disable();
             }
 
             foreach (NativeDetour detour in s_detours)

@@ -68,6 +68,15 @@ public sealed class NativeDetour : IDisposable
         return TryInstall(target, replacement, StubLength, (stub, _) => JumpStub(replacement), out detour, out reason);
     }
 
+    /// <summary>As the public overload, calling <paramref name="publishOriginal"/> with the trampoline before the jump
+    /// is written: a replacement that calls the original never runs before it knows where that is.</summary>
+    internal static bool TryInstall(nint target, nint replacement, Action<nint> publishOriginal, [NotNullWhen(true)] out NativeDetour? detour, [NotNullWhen(false)] out string? reason) =>
+        TryInstall(target, replacement, StubLength, (_, trampoline) =>
+        {
+            publishOriginal(trampoline);
+            return JumpStub(replacement);
+        }, out detour, out reason);
+
     /// <summary>
     /// Detours <paramref name="target"/> to code built by <paramref name="buildEntry"/> — given the entry's address and
     /// the trampoline's (the original), it returns at most <paramref name="entryCapacity"/> bytes, e.g. a hook gate

@@ -34,6 +34,37 @@ internal static unsafe class CodePatcher
         return Replace(target, jump, out reason);
     }
 
+    /// <summary>
+    /// Replaces the 8-byte aligned pointer at <paramref name="slot"/> — in read-only data such as a vtable — with
+    /// <paramref name="value"/> if it still holds <paramref name="expected"/>: one <c>lock cmpxchg</c>, so a reader sees
+    /// the old or the new pointer, never a mix. The page is writable only for the write and never executable.
+    /// </summary>
+    public static bool ReplacePointer(nint slot, nint expected, nint value, out string? reason)
+    {
+        if ((slot & 7) != 0)
+        {
+            reason = $"0x{slot:x} is not 8-byte aligned";
+            return false;
+        }
+
+        if (!NearMemory.ProtectData(slot, sizeof(long), writable: true))
+        {
+            reason = $"mprotect refused to make 0x{slot:x} writable (errno {Marshal.GetLastPInvokeError()})";
+            return false;
+        }
+
+        try
+        {
+            bool replaced = Interlocked.CompareExchange(ref *(nint*)slot, value, expected) == expected;
+            reason = replaced ? null : $"0x{slot:x} no longer holds 0x{expected:x}";
+            return replaced;
+        }
+        finally
+        {
+            NearMemory.ProtectData(slot, sizeof(long), writable: false);
+        }
+    }
+
     /// <summary>Puts back the bytes <see cref="WriteJump"/> replaced.</summary>
     public static bool Restore(nint target, byte[] original, out string? reason) => Replace(target, original, out reason) is not null;
 

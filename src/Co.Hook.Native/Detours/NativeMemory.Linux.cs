@@ -61,6 +61,15 @@ internal static unsafe partial class NearMemory
         return Mprotect(first, last - first + PageSize, protection) == 0;
     }
 
+    /// <summary>Makes the pages holding [<paramref name="address"/>, +<paramref name="length"/>) read-write (true) or
+    /// read-only (false): for data such as a vtable, which must never become executable.</summary>
+    public static bool ProtectData(nint address, int length, bool writable)
+    {
+        nint first = address & ~(nint)(PageSize - 1);
+        nint last = (address + length - 1) & ~(nint)(PageSize - 1);
+        return Mprotect(first, last - first + PageSize, ProtRead | (writable ? ProtWrite : 0)) == 0;
+    }
+
     /// <summary>How many bytes from <paramref name="address"/> to the end of its mapping are readable without a fault
     /// (0 if it is not mapped).</summary>
     public static long ReadableBytesFrom(nint address)

@@ -25,6 +25,14 @@ internal static unsafe partial class BlockingCall
     [LibraryImport("libc", EntryPoint = "getsockopt")]
     private static partial int GetSockOpt(int fd, int level, int option, long* value, int* length);
 
+    /// <summary>Whether the calling thread runs coroutine code outside any hook — what the native gates check — so a
+    /// blocking call may park its coroutine instead (for hooks decided in managed code: the managed layer).</summary>
+    public static bool CanDivert()
+    {
+        Worker? worker = Worker.Current;
+        return worker is not null && (*worker.HookFlags & (HookThreadState.RunningCoroutine | HookThreadState.InHook)) == HookThreadState.RunningCoroutine;
+    }
+
     /// <summary>Marks the calling thread as inside a hook until disposed.</summary>
     public static Scope Enter() => new(Worker.Current!);
 

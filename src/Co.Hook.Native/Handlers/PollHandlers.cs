@@ -8,9 +8,10 @@ namespace Co.Hook.Handlers;
 /// <summary>
 /// poll, ppoll, select and epoll_wait, as native clients (libpq, libcurl) wait for their sockets. In a coroutine the
 /// readiness check is the call itself with a zero timeout (its result, revents, sets and events are the real ones);
-/// while nothing is ready the coroutine waits instead of the thread: on the runtime's poller when one descriptor is
-/// watched in one direction (an epoll descriptor counts: it is readable when it has events), otherwise by re-checking
-/// after short coroutine sleeps (1, 2, 4 … 16 ms). A timeout returns 0, as the originals do. Bad arguments, and a ppoll
+/// while nothing is ready the coroutine waits instead of the thread, on the runtime's poller: for the descriptor itself
+/// when one is watched in one direction (an epoll descriptor counts: it is readable when it has events), otherwise for
+/// a pooled <see cref="InterestSet"/> holding all of them; only when epoll cannot watch one of them (a regular file)
+/// by re-checking after short coroutine sleeps (1, 2, 4 … 16 ms). A timeout returns 0, as the originals do. Bad arguments, and a ppoll
 /// with a signal mask (which must be swapped atomically with the wait), go to the original as they are.
 /// </summary>
 internal static unsafe class PollHandlers
@@ -123,6 +124,33 @@ internal static unsafe class PollHandlers
             }
         }
 
+        using (InterestSet? set = InterestSet.Rent())
+        {
+            if (set is not null && check.Watch(set))
+            {
+                // Watched from here on (level-triggered): readiness from before is seen by this check, later
+                // readiness makes the set readable.
+                while ((ready = check.Check()) == 0)
+                {
+                    int wait = IoWaits.WaitReady(Worker.Current!, set.Descriptor, read: true, deadline);
+                    if (wait == Errno.ETIMEDOUT)
+                    {
+                        return check.Check();
+                    }
+
+                    if (wait != 0)
+                    {
+                        break; // the set itself cannot be waited for: fall back to sleeps
+                    }
+                }
+
+                if (ready != 0)
+                {
+                    return ready;
+                }
+            }
+        }
+
         for (int step = 1; ; step = Math.Min(step * 2, MaxStepMs))
         {
             int remaining = Clock.MsUntil(deadline);
@@ -179,20 +207,43 @@ internal static unsafe class PollHandlers
         public short Revents;
     }
 
-    /// <summary>One zero-timeout attempt: &gt; 0 ready, 0 nothing yet, &lt; 0 failed (errno set).</summary>
+    /// <summary>One call's readiness check and the descriptors it watches.</summary>
     private interface IReadinessCheck
     {
+        /// <summary>One zero-timeout attempt: &gt; 0 ready, 0 nothing yet, &lt; 0 failed (errno set).</summary>
         int Check();
+
+        /// <summary>Adds every watched descriptor to <paramref name="set"/>; false if one cannot be added.</summary>
+        bool Watch(InterestSet set);
     }
 
     private readonly struct PollCheck(PollFd* fds, nuint count) : IReadinessCheck
     {
+        /// <summary>The poll events that epoll knows by the same bits (POLLIN, POLLPRI, POLLOUT, the NORM/BAND
+        /// variants, POLLRDHUP); POLLERR, POLLHUP and POLLNVAL are always reported.</summary>
+        private const short SharedEvents = 0x1 | 0x2 | 0x4 | 0x40 | 0x80 | 0x100 | 0x200 | 0x2000;
+
         public int Check() => PollOriginal(fds, count, 0);
+
+        public bool Watch(InterestSet set)
+        {
+            for (nuint i = 0; i < count; i++)
+            {
+                if (fds[i].Fd >= 0 && !set.TryAdd(fds[i].Fd, (uint)(ushort)(fds[i].Events & SharedEvents)))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
     }
 
     private readonly struct EpollCheck(int epollFd, void* events, int capacity) : IReadinessCheck
     {
         public int Check() => EpollWaitOriginal(epollFd, events, capacity, 0);
+
+        public bool Watch(InterestSet set) => set.TryAdd(epollFd, InterestSet.EpollIn);
     }
 
     /// <summary>select's three sets (any may be null), saved once and restored before each zero-timeout select.</summary>
@@ -227,6 +278,28 @@ internal static unsafe class PollHandlers
             return SelectOriginal(_count, _read, _write, _except, zero);
         }
 
+        public bool Watch(InterestSet set)
+        {
+            for (int which = 0; which < 3; which++)
+            {
+                uint events = which == 0 ? InterestSet.EpollIn : which == 1 ? InterestSet.EpollOut : InterestSet.EpollPri;
+                ulong* bits = Saved(which);
+                for (int word = 0; bits is not null && word < _words; word++)
+                {
+                    for (ulong rest = bits[word]; rest != 0; rest &= rest - 1)
+                    {
+                        int fd = (word * 64) + System.Numerics.BitOperations.TrailingZeroCount(rest);
+                        if (fd < _count && !set.TryAdd(fd, events))
+                        {
+                            return false;
+                        }
+                    }
+                }
+            }
+
+            return true;
+        }
+
         /// <summary>The only descriptor in the read or write set when there is exactly one and no exceptional
         /// condition is asked for; else -1.</summary>
         public int SingleDescriptor(out bool read)
@@ -235,7 +308,7 @@ internal static unsafe class PollHandlers
             int found = -1;
             for (int set = 0; set < 3; set++)
             {
-                ulong* bits = (set == 0 ? _read : set == 1 ? _write : _except) is null ? null : _saved + (set * _words);
+                ulong* bits = Saved(set);
                 for (int word = 0; bits is not null && word < _words; word++)
                 {
                     for (ulong rest = bits[word]; rest != 0; rest &= rest - 1)
@@ -258,6 +331,9 @@ internal static unsafe class PollHandlers
 
             return found;
         }
+
+        /// <summary>The caller's set <paramref name="which"/> (0 read, 1 write, 2 except) as saved, or null if not given.</summary>
+        private ulong* Saved(int which) => (which == 0 ? _read : which == 1 ? _write : _except) is null ? null : _saved + (which * _words);
 
         private void Copy(ulong* from, ulong* to)
         {
