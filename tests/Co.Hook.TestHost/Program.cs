@@ -33,6 +33,12 @@ try
         case "curl-unhooked": CurlScenario.Run(hooks: false); break;
         case "libpq": LibpqScenario.Run(hooks: true); break;
         case "libpq-unhooked": LibpqScenario.Run(hooks: false); break;
+        case "managed-receive": ManagedScenarios.ReceiveAfterAsync(hooks: true); break;
+        case "managed-receive-unhooked": ManagedScenarios.ReceiveAfterAsync(hooks: false); break;
+        case "thread-sleep": ManagedScenarios.ThreadSleep(hooks: true); break;
+        case "thread-sleep-unhooked": ManagedScenarios.ThreadSleep(hooks: false); break;
+        case "detours-hold": ManagedScenarios.DetoursHold(); break;
+        case "managed-errors": ManagedScenarios.Errors(); break;
         case "stability": HookScenarios.Stability(TimeSpan.FromSeconds(args.Length > 1 ? int.Parse(args[1]) : 30)); break;
         case "startup-hook":
             Scenarios.Check(Hooks.IsEnabled, "DOTNET_STARTUP_HOOKS did not enable the hooks before Main");

@@ -11,9 +11,10 @@ namespace Co.Hook.Managed.Engine;
 /// </summary>
 /// <remarks>
 /// Install order, each step closing a way the detour could be lost: (1) the target's no-inlining bit, so callers
-/// compiled from now on call it rather than copy it; (2) the JIT guard, so no later tier replaces the code we patch;
-/// (3) code made to exist (PrepareMethod) and located through its precode; (4) the jump written into that code; (5) the
-/// code located again — if a re-compile landed between (2) and (3) the patch went into dead code: undo and retry.
+/// compiled from now on call it rather than copy it; (2) code made to exist (PrepareMethod — before the guard, which
+/// would refuse that first compile); (3) the JIT guard, so no later tier replaces the code we patch; (4) the current
+/// code located through the precode and the jump written into it; (5) the code located again — if a re-compile landed
+/// meanwhile the patch went into dead code: undo and retry.
 /// The replacement must be a static method whose parameters are the target's (the instance first, for an instance
 /// method), so both are called with the same registers.
 /// </remarks>
@@ -55,6 +56,7 @@ internal sealed class ManagedDetour : IDisposable
         }
 
         MethodDescFlags.SetNoInlining(target);
+        RuntimeHelpers.PrepareMethod(target.MethodHandle); // code must exist before the guard refuses compiles of it
         if (!JitGuard.Guard(target))
         {
             reason = "the JIT guard's table is full";
@@ -65,7 +67,6 @@ internal sealed class ManagedDetour : IDisposable
         nint replacementEntry = replacement.MethodHandle.GetFunctionPointer();
         for (int attempt = 0; attempt < Attempts; attempt++)
         {
-            RuntimeHelpers.PrepareMethod(target.MethodHandle);
             if (CodeLocator.CurrentCode(target, out reason) is not { } code)
             {
                 break;

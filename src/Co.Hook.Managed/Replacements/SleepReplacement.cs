@@ -17,6 +17,7 @@ internal static unsafe class SleepReplacement
     {
         if (millisecondsTimeout >= Timeout.Infinite && BlockingCall.CanDivert())
         {
+            Diversions.Record();
             if (millisecondsTimeout == 0)
             {
                 Coroutine.Yield();

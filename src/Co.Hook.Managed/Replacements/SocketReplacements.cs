@@ -159,6 +159,7 @@ internal static unsafe class SocketReplacements
     {
         if (SocketWaits.Diverts(socket))
         {
+            Diversions.Record();
             SocketWaits.WaitReady(socket, read: true, timed: false);
         }
 
@@ -175,6 +176,7 @@ internal static unsafe class SocketReplacements
     {
         if (remoteEP is not null && SocketWaits.Diverts(socket) && !SocketWaits.BlockingUnderneath(socket))
         {
+            Diversions.Record();
             Task connecting = socket.ConnectAsync(remoteEP);
             ParkUntilDone(connecting);
             connecting.GetAwaiter().GetResult();
@@ -195,6 +197,7 @@ internal static unsafe class SocketReplacements
             return PollOriginal(socket, microSeconds, mode);
         }
 
+        Diversions.Record();
         long deadline = microSeconds < 0 ? long.MaxValue : Clock.DeadlineAfter((int)Math.Min(((long)microSeconds + 999) / 1000, int.MaxValue));
         for (int step = 1; ; step = Math.Min(step * 2, MaxSelectStepMs))
         {
@@ -235,6 +238,7 @@ internal static unsafe class SocketReplacements
             return;
         }
 
+        Diversions.Record();
         object?[]? read = Copy(checkRead);
         object?[]? write = Copy(checkWrite);
         object?[]? error = Copy(checkError);
@@ -260,8 +264,16 @@ internal static unsafe class SocketReplacements
     }
 
     /// <summary>Waits, for a diverted call, until the socket is ready; TimedOut if its timeout passed first.</summary>
-    private static SocketError Waited(Socket socket, bool read) =>
-        SocketWaits.Diverts(socket) && !SocketWaits.WaitReady(socket, read, timed: true) ? SocketError.TimedOut : SocketError.Success;
+    private static SocketError Waited(Socket socket, bool read)
+    {
+        if (!SocketWaits.Diverts(socket))
+        {
+            return SocketError.Success;
+        }
+
+        Diversions.Record();
+        return SocketWaits.WaitReady(socket, read, timed: true) ? SocketError.Success : SocketError.TimedOut;
+    }
 
     /// <summary>A null test that leaves the compiler's view of the argument alone (it is passed on by reference).</summary>
     private static bool IsNull(object? value) => value is null;

@@ -1,0 +1,370 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Reflection.Emit;
+using System.Runtime.InteropServices;
+using Co;
+using Co.Hook.Managed.Replacements;
+
+/// <summary>
+/// Scenarios of the managed hook layer (Co.Hook.Managed): synchronous Socket calls on sockets .NET made non-blocking
+/// underneath, Thread.Sleep, detours that must survive tiering, and .NET's own errors kept exactly.
+/// </summary>
+internal static partial class ManagedScenarios
+{
+    private const int ONonblock = 0x800;
+
+    /// <summary>
+    /// Sockets connected with ConnectAsync (so .NET has made them non-blocking underneath: a synchronous Receive then
+    /// waits inside the runtime, not in libc), then used with synchronous Send and Receive from coroutines on ONE
+    /// scheduler against a server that answers each request after 200 ms. With hooks all receives wait at once (100
+    /// clients); without (the control, 20 clients) each blocks the scheduler thread and they run one after another.
+    /// </summary>
+    public static void ReceiveAfterAsync(bool hooks)
+    {
+        int clients = hooks ? 100 : 20;
+        const int delayMs = 200;
+        Coroutine.Configure(o => o.SchedulerCount = 1);
+        if (hooks)
+        {
+            Hooks.Enable();
+            RequireHooked("Socket.Receive(byte[], int, int, SocketFlags, out SocketError)", "Socket.Send(byte[], int, int, SocketFlags, out SocketError)");
+        }
+
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(256);
+        _ = Task.Run(() => Serve(listener, clients, delayMs));
+        var sockets = new Socket[clients];
+        for (int i = 0; i < clients; i++)
+        {
+            sockets[i] = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            sockets[i].ConnectAsync(listener.LocalEndPoint!).GetAwaiter().GetResult();
+        }
+
+        int flags = Fcntl((int)sockets[0].Handle, 3 /* F_GETFL */, 0);
+        Scenarios.Check((flags & ONonblock) != 0 && sockets[0].Blocking, $"the scenario needs a socket that is non-blocking underneath but blocking to .NET (flags 0x{flags:x})");
+
+        long divertedBefore = Diversions.Count;
+        int inFlight = 0;
+        int maxInFlight = 0;
+        int correct = 0;
+        var watch = Stopwatch.StartNew();
+        RunCoroutines(clients, id =>
+        {
+            Socket socket = sockets[id];
+            byte[] request = BitConverter.GetBytes(id);
+            Scenarios.Check(socket.Send(request) == 4, "send failed");
+            int now = Interlocked.Increment(ref inFlight);
+            InterlockedMax(ref maxInFlight, now);
+            var reply = new byte[4];
+            int got = 0;
+            while (got < 4)
+            {
+                int n = socket.Receive(reply, got, 4 - got, SocketFlags.None);
+                if (n == 0)
+                {
+                    break;
+                }
+
+                got += n;
+            }
+
+            Interlocked.Decrement(ref inFlight);
+            if (got == 4 && BitConverter.ToInt32(reply) == id)
+            {
+                Interlocked.Increment(ref correct);
+            }
+        });
+        long elapsed = watch.ElapsedMilliseconds;
+        Console.WriteLine($"ELAPSED {elapsed} MAX-IN-FLIGHT {maxInFlight} DIVERTED {Diversions.Count - divertedBefore}");
+        Scenarios.Check(correct == clients, $"{correct} of {clients} clients got their own reply");
+        if (hooks)
+        {
+            Scenarios.Check(maxInFlight >= clients * 9 / 10, $"at most {maxInFlight} of {clients} receives were waiting at once: not concurrent");
+            Scenarios.Check(elapsed < clients * delayMs / 4, $"{clients} receives of {delayMs} ms took {elapsed} ms on one scheduler");
+            Scenarios.Check(Diversions.Count - divertedBefore >= 2 * clients, "the managed layer did not divert the calls");
+        }
+        else
+        {
+            Scenarios.Check(maxInFlight == 1 && elapsed >= clients * delayMs * 9 / 10, $"without hooks {clients} receives took {elapsed} ms with {maxInFlight} at once: the control should serialize them");
+        }
+
+        foreach (Socket socket in sockets)
+        {
+            socket.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Thread.Sleep(200) in 1000 sync coroutines on one scheduler: with hooks they all sleep at once; without (the
+    /// control, 10 coroutines) one after another. On a plain thread Thread.Sleep still sleeps, undiverted.
+    /// </summary>
+    public static void ThreadSleep(bool hooks)
+    {
+        int sleepers = hooks ? 1000 : 10;
+        const int sleepMs = 200;
+        Coroutine.Configure(o => o.SchedulerCount = 1);
+        if (hooks)
+        {
+            Hooks.Enable();
+            RequireHooked("Thread.Sleep(int)");
+        }
+
+        int asleep = 0;
+        int maxAsleep = 0;
+        var watch = Stopwatch.StartNew();
+        RunCoroutines(sleepers, _ =>
+        {
+            InterlockedMax(ref maxAsleep, Interlocked.Increment(ref asleep));
+            var own = Stopwatch.StartNew();
+            Thread.Sleep(sleepMs);
+            Scenarios.Check(own.ElapsedMilliseconds >= sleepMs - 1, $"a coroutine's Thread.Sleep({sleepMs}) returned after {own.ElapsedMilliseconds} ms");
+            Interlocked.Decrement(ref asleep);
+        }, TimeSpan.FromSeconds(60));
+        long elapsed = watch.ElapsedMilliseconds;
+        Console.WriteLine($"ELAPSED {elapsed} MAX-ASLEEP {maxAsleep}");
+        if (hooks)
+        {
+            Scenarios.Check(maxAsleep >= sleepers * 9 / 10 && elapsed < sleepers * sleepMs / 10, $"{sleepers} sleeps: {elapsed} ms, at most {maxAsleep} at once");
+            long diverted = Diversions.Count;
+            var plain = Stopwatch.StartNew();
+            Thread.Sleep(sleepMs);
+            Scenarios.Check(plain.ElapsedMilliseconds >= sleepMs - 1 && Diversions.Count == diverted, "Thread.Sleep on a plain thread was diverted or did not sleep");
+        }
+        else
+        {
+            Scenarios.Check(elapsed >= sleepers * sleepMs * 9 / 10 && maxAsleep == 1, $"without hooks {sleepers} sleeps took {elapsed} ms, {maxAsleep} at once: not serialized");
+        }
+    }
+
+    /// <summary>
+    /// The detours survive tiering: 200,000 echoes through NetworkStream.Read/Write (whose R2R and tier-1 code would
+    /// inline the Socket funnels without the no-inlining bit) in a coroutine are all diverted, then after a pause long
+    /// enough for the tier-1 re-compiles another 100,000 are too, and a caller compiled only now (a DynamicMethod calling
+    /// Socket.Receive(byte[])) reaches the detour.
+    /// </summary>
+    public static void DetoursHold()
+    {
+        Coroutine.Configure(o => o.SchedulerCount = 1);
+        Hooks.Enable();
+        RequireHooked("Socket.Receive(byte[], int, int, SocketFlags, out SocketError)", "Socket.Send(byte[], int, int, SocketFlags, out SocketError)");
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(1);
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        client.Connect(listener.LocalEndPoint!);
+        using Socket server = listener.Accept();
+        using var clientStream = new NetworkStream(client);
+        using var serverStream = new NetworkStream(server);
+
+        long Echoes(int count)
+        {
+            long before = Diversions.Count;
+            RunCoroutines(1, _ =>
+            {
+                var one = new byte[1];
+                for (int i = 0; i < count; i++)
+                {
+                    one[0] = (byte)i;
+                    clientStream.Write(one, 0, 1);
+                    Scenarios.Check(serverStream.Read(one, 0, 1) == 1 && one[0] == (byte)i, $"echo {i} went wrong");
+                }
+            }, TimeSpan.FromSeconds(120));
+            return Diversions.Count - before;
+        }
+
+        long first = Echoes(200_000);
+        Thread.Sleep(2500); // the tiering delay and the background re-compiles of the hot callers
+        long second = Echoes(100_000);
+        Console.WriteLine($"DIVERTED {first} then {second}");
+        Scenarios.Check(first == 400_000, $"{first} of 400,000 calls were diverted before tier-up");
+        Scenarios.Check(second == 200_000, $"{second} of 200,000 calls were diverted after tier-up: a detour was lost");
+
+        var dynamic = new DynamicMethod("ReceiveLate", typeof(int), [typeof(Socket), typeof(byte[])], typeof(ManagedScenarios).Module);
+        ILGenerator il = dynamic.GetILGenerator();
+        il.Emit(OpCodes.Ldarg_0);
+        il.Emit(OpCodes.Ldarg_1);
+        il.Emit(OpCodes.Callvirt, typeof(Socket).GetMethod(nameof(Socket.Receive), [typeof(byte[])])!);
+        il.Emit(OpCodes.Ret);
+        var receiveLate = (Func<Socket, byte[], int>)dynamic.CreateDelegate(typeof(Func<Socket, byte[], int>));
+        long beforeLate = Diversions.Count;
+        RunCoroutines(1, _ =>
+        {
+            client.Send([42]);
+            var buffer = new byte[1];
+            Scenarios.Check(receiveLate(server, buffer) == 1 && buffer[0] == 42, "the late caller received the wrong data");
+        });
+        Scenarios.Check(Diversions.Count - beforeLate == 2, $"a caller compiled after install was diverted {Diversions.Count - beforeLate} of 2 times");
+    }
+
+    /// <summary>
+    /// .NET's own errors, kept exactly: a ReceiveTimeout that expires inside a coroutine (on a socket blocking
+    /// underneath and on one .NET made non-blocking) throws the SocketException a plain thread gets, while the
+    /// scheduler keeps running; a peer's reset gives the same SocketException in and out of coroutines.
+    /// </summary>
+    public static void Errors()
+    {
+        Coroutine.Configure(o => o.SchedulerCount = 1);
+        Hooks.Enable();
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(16);
+
+        (Socket Client, Socket Server) Pair(bool asyncFirst)
+        {
+            var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            if (asyncFirst)
+            {
+                client.ConnectAsync(listener.LocalEndPoint!).GetAwaiter().GetResult();
+            }
+            else
+            {
+                client.Connect(listener.LocalEndPoint!);
+            }
+
+            return (client, listener.Accept());
+        }
+
+        string Outcome(Action action)
+        {
+            try
+            {
+                action();
+                return "no exception";
+            }
+            catch (SocketException exception)
+            {
+                return $"{exception.GetType().Name}/{exception.SocketErrorCode}/{exception.ErrorCode}/{exception.Message}";
+            }
+        }
+
+        foreach (bool asyncFirst in new[] { false, true })
+        {
+            (Socket plainClient, Socket plainServer) = Pair(asyncFirst);
+            plainClient.ReceiveTimeout = 300;
+            string plain = Outcome(() => plainClient.Receive(new byte[1]));
+            (Socket client, Socket server) = Pair(asyncFirst);
+            client.ReceiveTimeout = 300;
+            string inCoroutine = "";
+            int ticks = 0;
+            bool waiting = true;
+            var watch = Stopwatch.StartNew();
+            RunCoroutines(2, i =>
+            {
+                if (i == 0)
+                {
+                    inCoroutine = Outcome(() => client.Receive(new byte[1]));
+                    Volatile.Write(ref waiting, false);
+                }
+                else
+                {
+                    for (int k = 0; k < 1000 && Volatile.Read(ref waiting); k++)
+                    {
+                        Coroutine.Sleep(10);
+                        ticks++;
+                    }
+                }
+            });
+            Console.WriteLine($"TIMEOUT async-first={asyncFirst}: {inCoroutine} after {watch.ElapsedMilliseconds} ms, {ticks} ticks");
+            Scenarios.Check(plain.Contains("/TimedOut/", StringComparison.Ordinal) && inCoroutine == plain, $"in a coroutine: {inCoroutine}; on a plain thread: {plain}");
+            Scenarios.Check(watch.ElapsedMilliseconds >= 290 && ticks >= 5, $"the timed-out receive took {watch.ElapsedMilliseconds} ms with {ticks} ticks of another coroutine meanwhile");
+            Scenarios.Check(client.Connected == plainClient.Connected, "the socket's state after the timeout differs");
+
+            // the peer resets the connection: the same error everywhere
+            foreach (Socket peer in new[] { plainServer, server })
+            {
+                peer.LingerState = new LingerOption(true, 0);
+                peer.Close();
+            }
+
+            Thread.Sleep(50);
+            string plainReset = Outcome(() => plainClient.Receive(new byte[1]));
+            string coroutineReset = "";
+            RunCoroutines(1, _ => coroutineReset = Outcome(() => client.Receive(new byte[1])));
+            Console.WriteLine($"RESET async-first={asyncFirst}: {coroutineReset}");
+            Scenarios.Check(plainReset.Contains("/ConnectionReset/", StringComparison.Ordinal) && coroutineReset == plainReset, $"reset in a coroutine: {coroutineReset}; on a plain thread: {plainReset}");
+            plainClient.Dispose();
+            client.Dispose();
+        }
+    }
+
+    private static void RequireHooked(params string[] names)
+    {
+        foreach (string name in names)
+        {
+            string state = Hooks.Status.TryGetValue(name, out string? value) ? value : "missing";
+            Scenarios.Check(state == Hooks.Hooked, $"{name}: {state}");
+        }
+    }
+
+    /// <summary>Answers each 4-byte request on each of <paramref name="count"/> connections after <paramref name="delayMs"/>.</summary>
+    private static async Task Serve(Socket listener, int count, int delayMs)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            Socket connection = await listener.AcceptAsync();
+            _ = Task.Run(async () =>
+            {
+                var request = new byte[4];
+                int got = 0;
+                while (got < 4)
+                {
+                    int n = await connection.ReceiveAsync(request.AsMemory(got));
+                    if (n == 0)
+                    {
+                        return;
+                    }
+
+                    got += n;
+                }
+
+                await Task.Delay(delayMs);
+                await connection.SendAsync(request);
+            });
+        }
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        int current;
+        while ((current = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, current) != current)
+        {
+        }
+    }
+
+    /// <summary>Runs <paramref name="count"/> sync coroutines and waits for them; rethrows the first failure.</summary>
+    private static void RunCoroutines(int count, Action<int> body, TimeSpan? limit = null)
+    {
+        var done = new WaitGroup(count);
+        Exception? failure = null;
+        for (int i = 0; i < count; i++)
+        {
+            int index = i;
+            Coroutine.Go(() =>
+            {
+                try
+                {
+                    body(index);
+                }
+                catch (Exception exception)
+                {
+                    failure ??= exception;
+                }
+                finally
+                {
+                    done.Done();
+                }
+            });
+        }
+
+        Scenarios.Check(Task.Run(done.Wait).Wait(limit ?? TimeSpan.FromSeconds(30)), "the coroutines did not finish in time");
+        if (failure is not null)
+        {
+            throw new InvalidOperationException("a coroutine failed", failure);
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "fcntl")]
+    private static partial int Fcntl(int fd, int command, int argument);
+}
