@@ -87,7 +87,8 @@ internal sealed unsafe class ManagedHooks : IHookLayer
         return Canary.Passes(out reason) ? null : "the canary detour failed: " + reason;
     }
 
-    /// <summary>The funnels of Socket's synchronous calls (every overload reaches one) and Thread.Sleep(int).</summary>
+    /// <summary>The funnels of Socket's synchronous calls (every overload reaches one), Thread.Sleep(int), and the
+    /// blocking wait of a task that has not completed.</summary>
     private static Target[] Targets()
     {
         const BindingFlags Instance = BindingFlags.Instance | BindingFlags.Public;
@@ -129,6 +130,8 @@ internal sealed unsafe class ManagedHooks : IHookLayer
                 original => SocketReplacements.PollOriginal = (delegate*<Socket, int, SelectMode, bool>)original),
             new("Socket.Select(IList, IList, IList, int)", socket.GetMethod(nameof(Socket.Select), BindingFlags.Static | BindingFlags.Public, [typeof(IList), typeof(IList), typeof(IList), typeof(int)]), nameof(SocketReplacements.Select),
                 original => SocketReplacements.SelectOriginal = (delegate*<IList?, IList?, IList?, int, void>)original),
+            new("Task.SpinThenBlockingWait(int, CancellationToken) (Task.Wait, .Result, GetAwaiter().GetResult())", typeof(Task).GetMethod("SpinThenBlockingWait", BindingFlags.Instance | BindingFlags.NonPublic, [typeof(int), typeof(CancellationToken)]), nameof(TaskWaitReplacement.SpinThenBlockingWait),
+                original => TaskWaitReplacement.SpinThenBlockingWaitOriginal = (delegate*<Task, int, CancellationToken, bool>)original, typeof(TaskWaitReplacement)),
             new("Thread.Sleep(int)", typeof(Thread).GetMethod(nameof(Thread.Sleep), BindingFlags.Static | BindingFlags.Public, [typeof(int)]), nameof(SleepReplacement.Sleep),
                 original => SleepReplacement.SleepOriginal = (delegate*<int, void>)original, typeof(SleepReplacement)),
         ];

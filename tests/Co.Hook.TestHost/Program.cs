@@ -38,6 +38,8 @@ try
         case "thread-sleep": ManagedScenarios.ThreadSleep(hooks: true); break;
         case "thread-sleep-unhooked": ManagedScenarios.ThreadSleep(hooks: false); break;
         case "detours-hold": ManagedScenarios.DetoursHold(); break;
+        case "task-wait": ManagedScenarios.TaskWait(hooks: true); break;
+        case "task-wait-unhooked": ManagedScenarios.TaskWait(hooks: false); break;
         case "managed-errors": ManagedScenarios.Errors(); break;
         case "stability": HookScenarios.Stability(TimeSpan.FromSeconds(args.Length > 1 ? int.Parse(args[1]) : 30)); break;
         case "startup-hook":

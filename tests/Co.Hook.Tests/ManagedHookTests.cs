@@ -6,14 +6,15 @@ namespace Co.Hook.Tests;
 /// The managed hook layer, each scenario in a child process under every DOTNET_* setting (see
 /// <see cref="ChildProcess"/>): synchronous Send/Receive on sockets .NET made non-blocking underneath (a path that never
 /// blocks in libc) from 100 coroutines on one scheduler all wait at once; 1000 coroutines' Thread.Sleep(200) overlap;
-/// the detours survive tier-up (every one of 600,000 NetworkStream calls diverted, before and after the re-compiles,
+/// 100 coroutines blocking on incomplete tasks (Result, GetResult, Wait) overlap, with .NET's timeout, cancellation and
+/// fault outcomes; the detours survive tier-up (every one of 600,000 NetworkStream calls diverted, before and after the re-compiles,
 /// and a caller compiled late reaches them); and timeouts and resets give .NET's exact SocketException in and out of
 /// coroutines. The controls show the same work serialized without hooks.
 /// </summary>
 public class ManagedHookTests
 {
     public static TheoryData<string, string> Matrix() =>
-        ChildProcess.Matrix("managed-receive", "thread-sleep", "detours-hold", "managed-errors");
+        ChildProcess.Matrix("managed-receive", "thread-sleep", "task-wait", "detours-hold", "managed-errors");
 
     [Theory]
     [MemberData(nameof(Matrix))]
@@ -24,6 +25,11 @@ public class ManagedHookTests
     [Fact]
     public void ReceiveAfterAsync_WithoutHooks_Serializes() =>
         ChildProcess.AssertPasses("managed-receive-unhooked", "DOTNET_TieredCompilation=1");
+
+    /// <summary>Without hooks a task's blocking wait blocks the scheduler thread: 10 take 10 × 200 ms.</summary>
+    [Fact]
+    public void TaskWait_WithoutHooks_Serializes() =>
+        ChildProcess.AssertPasses("task-wait-unhooked", "DOTNET_TieredCompilation=1");
 
     /// <summary>Without hooks Thread.Sleep blocks the scheduler thread: 10 sleeps take 10 × 200 ms.</summary>
     [Fact]
