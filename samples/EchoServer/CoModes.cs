@@ -9,14 +9,7 @@ internal static class CoModes
 {
     public static string? Start(IPEndPoint endPoint, bool async, int schedulers, bool noPin)
     {
-        if (schedulers > 0 || noPin)
-        {
-            Coroutine.Configure(o =>
-            {
-                if (schedulers > 0) o.SchedulerCount = schedulers;
-                if (noPin) o.PinSchedulerThreads = false;
-            });
-        }
+        Configure(schedulers, noPin);
 
         // The listening socket is made inside the listener coroutine; the outcome comes back here.
         var listening = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -25,6 +18,20 @@ internal static class CoModes
 
         if (!listening.Task.Wait(TimeSpan.FromSeconds(10))) return "the listener coroutine did not start within 10 s";
         return listening.Task.Result;
+    }
+
+    /// <summary>Applies --sched / --no-pin (before the first coroutine; the runtime's defaults otherwise). Shared with
+    /// the hooked mode.</summary>
+    internal static void Configure(int schedulers, bool noPin)
+    {
+        if (schedulers > 0 || noPin)
+        {
+            Coroutine.Configure(o =>
+            {
+                if (schedulers > 0) o.SchedulerCount = schedulers;
+                if (noPin) o.PinSchedulerThreads = false;
+            });
+        }
     }
 
     private static nint Listen(IPEndPoint endPoint, out string? error)

@@ -1,4 +1,5 @@
-// The two baselines, plain System.Net.Sockets, no Co code.
+// The two baselines, plain System.Net.Sockets, no Co code. The hooked mode (HookedMode.cs) reuses TryListen and the
+// thread-per-connection server's Serve as they are, so that it differs from `threads` only in where Serve runs.
 using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Sockets;
@@ -20,7 +21,7 @@ internal static class DotnetModes
 
     /// <summary>Listens on <paramref name="endPoint"/> and announces <paramref name="mode"/> as ready; false with the
     /// error message when the socket cannot listen.</summary>
-    private static bool TryListen(IPEndPoint endPoint, string mode, [NotNullWhen(true)] out Socket? listener, [NotNullWhen(false)] out string? error)
+    internal static bool TryListen(IPEndPoint endPoint, string mode, [NotNullWhen(true)] out Socket? listener, [NotNullWhen(false)] out string? error)
     {
         try
         {
@@ -150,7 +151,9 @@ internal static class DotnetModes
         }
     }
 
-    private static void Serve(object? state)
+    /// <summary>Echoes on one accepted connection with blocking Receive/Send until the peer closes, then disposes it.
+    /// Run on its own thread by <c>threads</c> and, unchanged, in a sync coroutine by <c>hooked</c>.</summary>
+    internal static void Serve(object? state)
     {
         var client = (Socket)state!;
         byte[] buffer = new byte[Program.BufferSize];

@@ -1,6 +1,6 @@
-// Echo server written four ways; bench/echo.sh drives it with bench/loadgen.
+// Echo server written five ways; bench/echo.sh drives it with bench/loadgen.
 //
-//   EchoServer --mode async|sync|dotnet|threads --port N [--host 127.0.0.1] [--buffer 4096] [--sched N] [--no-pin]
+//   EchoServer --mode async|sync|dotnet|threads|hooked --port N [--host 127.0.0.1] [--buffer 4096] [--sched N] [--no-pin]
 //
 //   async    Co: a listener coroutine accepting with Sock.AcceptAsync, one async coroutine per connection
 //            (Sock.RecvAsync / Sock.SendAsync loop).
@@ -9,11 +9,16 @@
 //            on Memory<byte>); no Co.
 //   threads  thread-per-connection blocking System.Net.Sockets (Socket.Accept, one thread with a small stack per
 //            connection, blocking Receive/Send); no Co.
+//   hooked   the threads server's own blocking System.Net.Sockets code (same Serve method) with Co.Hooks enabled:
+//            the accept loop (blocking Socket.Accept) and every connection run in sync coroutines instead of threads,
+//            and the hooks turn each blocking libc call into a wait of that coroutine only. Exits 1 if a function that
+//            blocking Socket calls reach could not be hooked (Co.Hooks.Status says why).
 //
 // Every mode sets TCP_NODELAY on accepted sockets and echoes with one buffer of --buffer bytes per connection.
 // Prints "listening on HOST:PORT mode=MODE" on stdout when it accepts connections; runs until SIGTERM or SIGINT,
-// then prints a one-line summary on stderr and exits 0. Exit 1 if it cannot listen, 2 on bad arguments.
-// --sched N / --no-pin configure Co's schedulers (Co modes only; defaults are the runtime's own).
+// then prints a one-line summary on stderr and exits 0. Exit 1 if it cannot listen (hooked: or cannot hook), 2 on bad
+// arguments.
+// --sched N / --no-pin configure Co's schedulers (Co modes and hooked only; defaults are the runtime's own).
 using System.Net;
 using System.Runtime.InteropServices;
 
@@ -82,8 +87,17 @@ internal static class Program
             case "sync":
                 error = CoModes.Start(endPoint, mode == "async", sched, noPin);
                 break;
+            case "hooked":
+                if (!HookedMode.TryEnableHooks(sched, noPin, out string? missing))
+                {
+                    Console.Error.WriteLine($"echo-server: mode=hooked: {missing}");
+                    return 1;
+                }
+
+                error = HookedMode.Start(endPoint);
+                break;
             default:
-                return Usage($"unknown mode '{mode}' (async|sync|dotnet|threads)");
+                return Usage($"unknown mode '{mode}' (async|sync|dotnet|threads|hooked)");
         }
 
         if (error is not null)
@@ -124,7 +138,7 @@ internal static class Program
     {
         if (problem is not null) Console.Error.WriteLine($"echo-server: {problem}");
         Console.Error.WriteLine(
-            "usage: EchoServer --mode async|sync|dotnet|threads --port N [--host 127.0.0.1] [--buffer 4096] " +
+            "usage: EchoServer --mode async|sync|dotnet|threads|hooked --port N [--host 127.0.0.1] [--buffer 4096] " +
             "[--sched N] [--no-pin]");
         return problem is null ? 0 : 2;
     }
