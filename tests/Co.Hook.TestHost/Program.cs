@@ -33,6 +33,10 @@ try
         case "curl-unhooked": CurlScenario.Run(hooks: false); break;
         case "libpq": LibpqScenario.Run(hooks: true); break;
         case "libpq-unhooked": LibpqScenario.Run(hooks: false); break;
+        case "npgsql": NpgsqlScenario.Run(hooks: true); break;
+        case "npgsql-unhooked": NpgsqlScenario.Run(hooks: false); break;
+        case "http-send": HttpClientScenario.Run(hooks: true); break;
+        case "http-send-unhooked": HttpClientScenario.Run(hooks: false); break;
         case "managed-receive": ManagedScenarios.ReceiveAfterAsync(hooks: true); break;
         case "managed-receive-unhooked": ManagedScenarios.ReceiveAfterAsync(hooks: false); break;
         case "thread-sleep": ManagedScenarios.ThreadSleep(hooks: true); break;

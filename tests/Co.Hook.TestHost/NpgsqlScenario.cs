@@ -1,0 +1,211 @@
+// The Npgsql scenario of issue 5: PostgreSQL's managed client (the Npgsql NuGet package), sync API, in sync coroutines
+// on one scheduler, against the throwaway server that ./build.sh test starts (tests/services/postgres.sh, CO_TEST_PG).
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using Co;
+using Npgsql;
+
+/// <summary>
+/// Npgsql's synchronous calls (<see cref="NpgsqlConnection.Open"/>, <see cref="NpgsqlCommand.ExecuteScalar"/>) in sync
+/// coroutines. Npgsql talks to the server with System.Net.Sockets alone — a non-blocking Socket.Connect waited on with
+/// Socket.Select, then NetworkStream.Read/Write(byte[], int, int), i.e. Socket.Receive / Socket.Send — so nothing of it
+/// reaches libc in a way the native hooks could park; only the managed layer's detours of those Socket funnels can.
+/// </summary>
+internal static class NpgsqlScenario
+{
+    private const int Clients = 20;
+    private const int SleepMs = 200;
+
+    /// <summary>
+    /// 20 sync coroutines on ONE scheduler each open their own physical connection (Pooling=false) with the sync
+    /// <see cref="NpgsqlConnection.Open"/>, run <c>SELECT pg_sleep(0.2)</c> with the sync ExecuteScalar, then
+    /// <c>SELECT @id * 6</c> with their own id as a parameter (each must get its own answer). A ticker coroutine on the
+    /// same scheduler sleeps 10 ms at a time meanwhile and counts the ticks it makes while a pg_sleep query is in flight.
+    /// Hooked: at least 10 queries in flight at once, a total under 3/4 of the 20 × 200 ms that serialized queries cannot
+    /// beat, and at least 5 ticks while queries are in flight. Unhooked (the control): one query in flight at a time, a
+    /// total of at least 90 % of 20 × 200 ms, and not one tick while a query is in flight.
+    /// </summary>
+    /// <remarks>
+    /// The first connection of a data source does a lot of one-time work (the server's type catalogue query, Npgsql's
+    /// type mapping, JIT of the whole protocol path); a warm-up connection on the main thread does it before the timed
+    /// part, and also proves the server is there, so a dead server is not mistaken for a hook failure. Without it, the
+    /// first opens made in coroutines deadlock the scheduler until Npgsql's Timeout: one coroutine runs the bootstrap and
+    /// parks in Socket.Receive, the next waits for it in NpgsqlDataSource.Bootstrap's sync
+    /// SemaphoreSlim.Wait(TimeSpan, CancellationToken), a Monitor.Wait that blocks the scheduler thread, so the first
+    /// never resumes (seen with dotnet-stack). The same holds for a sync Open that waits for an exhausted pool
+    /// (PoolingDataSource.Get → ManualResetEventSlim.Wait). Neither is a socket call the managed layer detours.
+    /// </remarks>
+    public static void Run(bool hooks)
+    {
+        string? conninfo = Environment.GetEnvironmentVariable("CO_TEST_PG");
+        Scenarios.Check(!string.IsNullOrWhiteSpace(conninfo),
+            "CO_TEST_PG is not set: run through ./build.sh test, which starts PostgreSQL (tests/services/postgres.sh start)");
+        string connectionString = ToNpgsql(conninfo!);
+        Coroutine.Configure(o => o.SchedulerCount = 1);
+        if (hooks)
+        {
+            Hooks.Enable();
+            foreach ((string name, string state) in Hooks.Status)
+            {
+                Scenarios.Check(state == Hooks.Hooked || state.StartsWith("not needed: ", StringComparison.Ordinal), $"{name}: {state}");
+            }
+
+            // What Npgsql's sync path goes through (strace: connect → EINPROGRESS, then poll for POLLOUT|POLLPRI;
+            // dotnet-stack: NetworkStream.Read/Write(byte[], int, int)): a non-blocking Connect waited on with Select,
+            // then the byte[] Receive / Send funnels.
+            foreach (string name in new[]
+            {
+                "Socket.Connect(EndPoint)", "Socket.Select(IList, IList, IList, int)",
+                "Socket.Receive(byte[], int, int, SocketFlags, out SocketError)", "Socket.Send(byte[], int, int, SocketFlags, out SocketError)",
+            })
+            {
+                Scenarios.Check(Hooks.Status.GetValueOrDefault(name) == Hooks.Hooked, $"{name}: {Hooks.Status.GetValueOrDefault(name) ?? "missing"}\n{StatusText()}");
+            }
+        }
+        else
+        {
+            Scenarios.Check(!Hooks.IsEnabled, "the control must run without hooks");
+        }
+
+        // Warm-up on this plain thread: the one-time work, and the server is there.
+        using (var probe = new NpgsqlConnection(connectionString))
+        {
+            probe.Open();
+            using var command = new NpgsqlCommand("SELECT 7 * 6", probe);
+            Scenarios.Check(Convert.ToInt32(command.ExecuteScalar(), CultureInfo.InvariantCulture) == 42, "SELECT 7 * 6 on a plain thread did not return 42");
+        }
+
+        var done = new WaitGroup(Clients + 1);
+        int finished = 0;
+        long lastFinishMs = 0; // when the last client finished: the main thread's own wake-up is not the clients' time
+        int inFlight = 0;
+        int maxInFlight = 0;
+        int correct = 0;
+        long shortestSleepMs = long.MaxValue;
+        var failures = new ConcurrentQueue<string>();
+        int ticks = 0;
+        int ticksDuringQueries = 0;
+        long longestGapMs = 0;
+
+        var watch = Stopwatch.StartNew();
+        Coroutine.Go(() =>
+        {
+            long last = watch.ElapsedMilliseconds;
+            while (Volatile.Read(ref finished) < Clients && watch.ElapsedMilliseconds < 30_000)
+            {
+                Coroutine.Sleep(10);
+                long now = watch.ElapsedMilliseconds;
+                longestGapMs = Math.Max(longestGapMs, now - last);
+                last = now;
+                ticks++;
+                if (inFlight > 0) // one scheduler: read between the clients' updates, never during one
+                {
+                    ticksDuringQueries++;
+                }
+            }
+
+            done.Done();
+        });
+
+        for (int i = 0; i < Clients; i++)
+        {
+            Coroutine.Go(id =>
+            {
+                try
+                {
+                    using var connection = new NpgsqlConnection(connectionString);
+                    connection.Open();
+                    using (var sleep = new NpgsqlCommand("SELECT pg_sleep(0.2)", connection)) // 0.2 s = SleepMs
+                    {
+                        var query = Stopwatch.StartNew();
+                        maxInFlight = Math.Max(maxInFlight, ++inFlight); // one scheduler: no races between coroutines
+                        object? slept;
+                        try
+                        {
+                            slept = sleep.ExecuteScalar();
+                        }
+                        finally
+                        {
+                            inFlight--;
+                        }
+
+                        shortestSleepMs = Math.Min(shortestSleepMs, query.ElapsedMilliseconds);
+                        if (slept is not null) // pg_sleep returns void, which Npgsql reads as null
+                        {
+                            failures.Enqueue($"client {id}: SELECT pg_sleep(0.2) returned '{slept}' ({slept.GetType().Name}), expected null (void)");
+                        }
+                    }
+
+                    using var answer = new NpgsqlCommand("SELECT @id * 6", connection);
+                    answer.Parameters.AddWithValue("id", id);
+                    object? result = answer.ExecuteScalar();
+                    if (result is int value && value == id * 6)
+                    {
+                        correct++;
+                    }
+                    else
+                    {
+                        failures.Enqueue($"client {id}: SELECT @id * 6 returned '{result}' ({result?.GetType().Name ?? "null"}), expected {id * 6}");
+                    }
+                }
+                catch (Exception exception)
+                {
+                    failures.Enqueue($"client {id}: {exception}");
+                }
+                finally
+                {
+                    lastFinishMs = Math.Max(lastFinishMs, watch.ElapsedMilliseconds); // one scheduler: no races
+                    Interlocked.Increment(ref finished);
+                    done.Done();
+                }
+            }, i);
+        }
+
+        Scenarios.Check(Task.Run(done.Wait).Wait(TimeSpan.FromSeconds(45)), "the Npgsql clients did not finish within 45 s");
+        long total = Volatile.Read(ref lastFinishMs);
+        Console.WriteLine($"ELAPSED {total} clients={Clients} maxInFlight={maxInFlight} shortestSleep={shortestSleepMs} ticks={ticks} ticksDuringQueries={ticksDuringQueries} longestTickGap={longestGapMs}");
+        Scenarios.Check(failures.IsEmpty, string.Join("\n", failures));
+        Scenarios.Check(correct == Clients, $"{correct} of {Clients} clients got their own answer");
+        Scenarios.Check(shortestSleepMs >= SleepMs - 10, $"a pg_sleep({SleepMs} ms) query returned after {shortestSleepMs} ms");
+        if (hooks)
+        {
+            Scenarios.Check(total < Clients * SleepMs * 3 / 4, $"with hooks, {Clients} Npgsql queries of {SleepMs} ms took {total} ms on one scheduler: not concurrent");
+            Scenarios.Check(maxInFlight >= Clients / 2, $"with hooks, at most {maxInFlight} of {Clients} queries were in flight at once");
+            Scenarios.Check(ticksDuringQueries >= 5, $"with hooks, another coroutine of the scheduler woke from its 10 ms sleeps only {ticksDuringQueries} times while queries of {SleepMs} ms were in flight");
+        }
+        else
+        {
+            Scenarios.Check(total >= Clients * SleepMs * 9 / 10, $"without hooks, {Clients} Npgsql queries took only {total} ms: the control should serialize them");
+            Scenarios.Check(maxInFlight == 1, $"without hooks, {maxInFlight} queries were in flight at once on one scheduler");
+            Scenarios.Check(ticksDuringQueries == 0, $"without hooks, another coroutine of the scheduler ran {ticksDuringQueries} times while a query was in flight");
+        }
+    }
+
+    /// <summary>libpq's "key=value key=value" (what tests/services/postgres.sh exports, without quoting) as an Npgsql
+    /// connection string, with pooling off so that every coroutine opens a connection of its own.</summary>
+    private static string ToNpgsql(string conninfo)
+    {
+        var builder = new NpgsqlConnectionStringBuilder { Pooling = false, Timeout = 15, CommandTimeout = 15 };
+        foreach (string pair in conninfo.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            int equals = pair.IndexOf('=');
+            Scenarios.Check(equals > 0, $"CO_TEST_PG: cannot read '{pair}' as key=value");
+            string key = pair[..equals];
+            string value = pair[(equals + 1)..];
+            switch (key)
+            {
+                case "host": builder.Host = value; break;
+                case "port": builder.Port = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "user": builder.Username = value; break;
+                case "dbname": builder.Database = value; break;
+                case "password": builder.Password = value; break;
+                default: throw new InvalidOperationException($"CO_TEST_PG: key '{key}' is not one this scenario knows");
+            }
+        }
+
+        return builder.ConnectionString;
+    }
+
+    private static string StatusText() => string.Join("\n", Hooks.Status.Select(entry => $"  {entry.Key}: {entry.Value}"));
+}
