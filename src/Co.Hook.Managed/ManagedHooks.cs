@@ -15,7 +15,7 @@ namespace Co.Hook.Managed;
 /// its module initializer.
 /// </summary>
 /// <remarks>Before any detour: the runtime must be .NET 10, the MethodDesc layout the engine writes must check out,
-/// Socket's private fields must exist, the JIT guard must install, and a canary detour of a method of this assembly
+/// Socket's private members must exist, the JIT guard must install, and a canary detour of a method of this assembly
 /// must divert and reach its original. Any failure leaves every managed detour off, each with the reason in
 /// <see cref="Hooks.Status"/>.</remarks>
 internal sealed unsafe class ManagedHooks : IHookLayer

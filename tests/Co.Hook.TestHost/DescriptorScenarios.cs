@@ -527,7 +527,16 @@ internal static unsafe partial class DescriptorScenarios
         Coroutine.Configure(o => o.SchedulerCount = 2);
         nint libc = NativeLibrary.Load("libc.so.6");
         Hooks.Enable();
-        var targets = Hooks.Status.Where(s => s.Value == Hooks.Hooked).Select(s => NativeLibrary.GetExport(libc, s.Key)).ToList();
+        var targets = new List<nint>();
+        foreach ((string name, string state) in Hooks.Status)
+        {
+            if (state == Hooks.Hooked && NativeLibrary.TryGetExport(libc, name, out nint export))
+            {
+                targets.Add(export); // the libc functions (the managed layer's methods have no export)
+            }
+        }
+
+        Scenarios.Check(targets.Count >= 30, $"only {targets.Count} libc functions hooked");
         Hooks.Disable();
         var originals = targets.Select(t => new ReadOnlySpan<byte>((void*)t, 8).ToArray()).ToList();
 

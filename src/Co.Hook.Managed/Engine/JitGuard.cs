@@ -135,7 +135,9 @@ internal static unsafe partial class JitGuard
             return false;
         }
 
-        if (ExecutableArena.Allocate(compileMethod, GateSize, out string? allocationError) is not { } gate)
+        // The gate is reached through the vtable pointer and leaves with an absolute jump: it can live anywhere (near
+        // libclrjit the address space is often taken by the runtime's reservations).
+        if (ExecutableArena.AllocateAnywhere(GateSize, out string? allocationError) is not { } gate)
         {
             reason = "no executable memory for the JIT gate: " + allocationError;
             return false;

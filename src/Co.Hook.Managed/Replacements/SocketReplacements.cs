@@ -9,9 +9,10 @@ namespace Co.Hook.Managed.Replacements;
 
 /// <summary>
 /// The replacements of <see cref="Socket"/>'s synchronous funnels — the methods every synchronous overload reaches.
-/// In coroutine code, on a socket the caller left blocking, each first parks the coroutine until the socket is ready
-/// (<see cref="SocketWaits"/>), then calls the original, which completes at once; everywhere else it is the original
-/// call. A ReceiveTimeout/SendTimeout that passes during the wait gives what .NET gives: SocketError.TimedOut from the
+/// In coroutine code, on a socket the caller left blocking but .NET made non-blocking underneath (where the original
+/// would wait inside the runtime), each first parks the coroutine until the socket is ready (<see cref="SocketWaits"/>),
+/// then calls the original, which completes at once. On a descriptor still blocking underneath the original runs as is:
+/// its libc call is the native layer's to divert. Everywhere else it is the original call. A ReceiveTimeout/SendTimeout that passes during the wait gives what .NET gives: SocketError.TimedOut from the
 /// overloads that report an error code, a SocketException (TimedOut) from those that throw.
 /// </summary>
 /// <remarks>Each replacement has the target's parameters with the socket first (the instance argument), so the
@@ -160,7 +161,10 @@ internal static unsafe class SocketReplacements
         if (SocketWaits.Diverts(socket))
         {
             Diversions.Record();
-            SocketWaits.WaitReady(socket, read: true, timed: false);
+            if (!SocketWaits.BlockingUnderneath(socket))
+            {
+                SocketWaits.WaitReady(socket, read: true, timed: false); // else libc's accept4 is diverted below
+            }
         }
 
         using JitGuard.OriginalScope original = JitGuard.EnterOriginal();
@@ -264,6 +268,8 @@ internal static unsafe class SocketReplacements
     }
 
     /// <summary>Waits, for a diverted call, until the socket is ready; TimedOut if its timeout passed first.</summary>
+    /// <remarks>On a descriptor that is blocking underneath the original's libc call is diverted by the native layer
+    /// (one attempt, then the poller): waiting here first would only add a poll to every call.</remarks>
     private static SocketError Waited(Socket socket, bool read)
     {
         if (!SocketWaits.Diverts(socket))
@@ -272,7 +278,7 @@ internal static unsafe class SocketReplacements
         }
 
         Diversions.Record();
-        return SocketWaits.WaitReady(socket, read, timed: true) ? SocketError.Success : SocketError.TimedOut;
+        return SocketWaits.BlockingUnderneath(socket) || SocketWaits.WaitReady(socket, read, timed: true) ? SocketError.Success : SocketError.TimedOut;
     }
 
     /// <summary>A null test that leaves the compiler's view of the argument alone (it is passed on by reference).</summary>

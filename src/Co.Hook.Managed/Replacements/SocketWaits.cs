@@ -23,21 +23,21 @@ internal static unsafe partial class SocketWaits
     [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_handle")]
     private static extern ref SafeSocketHandle HandleOf(Socket socket);
 
-    /// <summary>Whether .NET made the descriptor non-blocking underneath (after an asynchronous operation): then a
-    /// synchronous call waits inside the runtime, not in libc.</summary>
-    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_willBlockInternal")]
-    private static extern ref bool WillBlockInternal(Socket socket);
+    /// <summary>Whether the descriptor is still blocking underneath: false once .NET has made it non-blocking (after
+    /// an asynchronous operation), when a synchronous call waits inside the runtime, not in libc.</summary>
+    [UnsafeAccessor(UnsafeAccessorKind.Method, Name = "get_IsUnderlyingHandleBlocking")]
+    private static extern bool IsUnderlyingHandleBlocking(SafeSocketHandle handle);
 
     [LibraryImport("libc", EntryPoint = "poll")]
     private static partial int Poll(long* fds, nuint count, int timeout);
 
-    /// <summary>The private fields read above, checked once at install: a runtime without them gets no socket detours.</summary>
+    /// <summary>The private members read above, checked once at install: a runtime without them gets no socket detours.</summary>
     public static bool FieldsExist(out string? reason)
     {
         const System.Reflection.BindingFlags Instance = System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic;
         bool exist = typeof(Socket).GetField("_handle", Instance)?.FieldType == typeof(SafeSocketHandle) &&
-                     typeof(Socket).GetField("_willBlockInternal", Instance)?.FieldType == typeof(bool);
-        reason = exist ? null : "System.Net.Sockets.Socket no longer has the private fields _handle and _willBlockInternal";
+                     typeof(SafeSocketHandle).GetProperty("IsUnderlyingHandleBlocking", Instance)?.PropertyType == typeof(bool);
+        reason = exist ? null : "System.Net.Sockets no longer has Socket._handle and SafeSocketHandle.IsUnderlyingHandleBlocking";
         return exist;
     }
 
@@ -46,7 +46,7 @@ internal static unsafe partial class SocketWaits
     public static bool Diverts(Socket socket) => BlockingCall.CanDivert() && socket.Blocking;
 
     /// <summary>Whether the descriptor is blocking underneath (libc's hooks then see the call too).</summary>
-    public static bool BlockingUnderneath(Socket socket) => WillBlockInternal(socket);
+    public static bool BlockingUnderneath(Socket socket) => IsUnderlyingHandleBlocking(HandleOf(socket));
 
     /// <summary>
     /// Parks the coroutine until <paramref name="socket"/> is ready to read (else write), for at most the socket's

@@ -51,6 +51,33 @@ internal static class ExecutableArena
         }
     }
 
+    /// <summary>A block of <paramref name="length"/> bytes anywhere, 16-byte aligned: for code reached only through
+    /// absolute addresses. Any arena with room will do; else a new one is mapped wherever the kernel likes.</summary>
+    public static nint? AllocateAnywhere(int length, out string? reason)
+    {
+        lock (s_lock)
+        {
+            foreach (Arena arena in s_arenas)
+            {
+                if (arena.TryTake(length, out nint block))
+                {
+                    reason = null;
+                    return block;
+                }
+            }
+
+            if (NearMemory.AllocateAnywhere(ArenaSize, out reason) is not { } memory)
+            {
+                return null;
+            }
+
+            var fresh = new Arena(memory);
+            s_arenas.Add(fresh);
+            fresh.TryTake(length, out nint first);
+            return first;
+        }
+    }
+
     private sealed class Arena(nint baseAddress)
     {
         public nint Base { get; } = baseAddress;

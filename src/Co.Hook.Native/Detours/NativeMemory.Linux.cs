@@ -27,6 +27,16 @@ internal static unsafe partial class NearMemory
     [LibraryImport("libc", EntryPoint = "mprotect", SetLastError = true)]
     private static partial int Mprotect(nint address, nint length, int protection);
 
+    /// <summary>Maps <paramref name="length"/> bytes of read-write-execute memory wherever the kernel likes: for code
+    /// reached only through absolute addresses (a gate installed by swapping a pointer).</summary>
+    public static nint? AllocateAnywhere(int length, out string? reason)
+    {
+        long size = (length + Granularity - 1) / Granularity * Granularity;
+        nint mapped = Mmap(0, (nint)size, ProtRead | ProtWrite | ProtExec, MapPrivate | MapAnonymous, -1, 0);
+        reason = mapped == -1 ? $"mmap of {size / 1024} KiB failed (errno {Marshal.GetLastPInvokeError()})" : null;
+        return mapped == -1 ? null : mapped;
+    }
+
     /// <summary>Maps <paramref name="length"/> bytes of read-write-execute memory within reach of
     /// <paramref name="target"/>; null (with the reason) when no gap is free.</summary>
     /// <remarks>RWX because a trampoline is written once and then only executed, and the arena must never lose X while
