@@ -132,6 +132,10 @@ internal sealed unsafe class ManagedHooks : IHookLayer
                 original => SocketReplacements.SelectOriginal = (delegate*<IList?, IList?, IList?, int, void>)original),
             new("Task.SpinThenBlockingWait(int, CancellationToken) (Task.Wait, .Result, GetAwaiter().GetResult())", typeof(Task).GetMethod("SpinThenBlockingWait", BindingFlags.Instance | BindingFlags.NonPublic, [typeof(int), typeof(CancellationToken)]), nameof(TaskWaitReplacement.SpinThenBlockingWait),
                 original => TaskWaitReplacement.SpinThenBlockingWaitOriginal = (delegate*<Task, int, CancellationToken, bool>)original, typeof(TaskWaitReplacement)),
+            new("SemaphoreSlim.WaitCore(long, CancellationToken) (every SemaphoreSlim.Wait)", typeof(SemaphoreSlim).GetMethod("WaitCore", BindingFlags.Instance | BindingFlags.NonPublic, [typeof(long), typeof(CancellationToken)]), nameof(SyncPrimitiveReplacements.SemaphoreWaitCore),
+                original => SyncPrimitiveReplacements.SemaphoreWaitCoreOriginal = (delegate*<SemaphoreSlim, long, CancellationToken, bool>)original, typeof(SyncPrimitiveReplacements)),
+            new("ManualResetEventSlim.Wait(int, CancellationToken) (every ManualResetEventSlim.Wait)", typeof(ManualResetEventSlim).GetMethod(nameof(ManualResetEventSlim.Wait), BindingFlags.Instance | BindingFlags.Public, [typeof(int), typeof(CancellationToken)]), nameof(SyncPrimitiveReplacements.EventWait),
+                original => SyncPrimitiveReplacements.EventWaitOriginal = (delegate*<ManualResetEventSlim, int, CancellationToken, bool>)original, typeof(SyncPrimitiveReplacements)),
             new("Thread.Sleep(int)", typeof(Thread).GetMethod(nameof(Thread.Sleep), BindingFlags.Static | BindingFlags.Public, [typeof(int)]), nameof(SleepReplacement.Sleep),
                 original => SleepReplacement.SleepOriginal = (delegate*<int, void>)original, typeof(SleepReplacement)),
         ];

@@ -43,6 +43,9 @@ try
         case "thread-sleep-unhooked": ManagedScenarios.ThreadSleep(hooks: false); break;
         case "detours-hold": ManagedScenarios.DetoursHold(); break;
         case "task-wait": ManagedScenarios.TaskWait(hooks: true); break;
+        case "sync-primitives": ManagedScenarios.SyncPrimitives(hooks: true); break;
+        case "sync-primitives-unhooked": ManagedScenarios.SyncPrimitives(hooks: false); break;
+        case "npgsql-pooled": NpgsqlScenario.RunPooled(); break;
         case "task-wait-unhooked": ManagedScenarios.TaskWait(hooks: false); break;
         case "managed-errors": ManagedScenarios.Errors(); break;
         case "stability": HookScenarios.Stability(TimeSpan.FromSeconds(args.Length > 1 ? int.Parse(args[1]) : 30)); break;

@@ -14,7 +14,7 @@ namespace Co.Hook.Tests;
 public class ManagedHookTests
 {
     public static TheoryData<string, string> Matrix() =>
-        ChildProcess.Matrix("managed-receive", "thread-sleep", "task-wait", "detours-hold", "managed-errors");
+        ChildProcess.Matrix("managed-receive", "thread-sleep", "task-wait", "sync-primitives", "detours-hold", "managed-errors");
 
     [Theory]
     [MemberData(nameof(Matrix))]
@@ -30,6 +30,12 @@ public class ManagedHookTests
     [Fact]
     public void TaskWait_WithoutHooks_Serializes() =>
         ChildProcess.AssertPasses("task-wait-unhooked", "DOTNET_TieredCompilation=1");
+
+    /// <summary>Without hooks the first SemaphoreSlim/ManualResetEventSlim wait blocks the scheduler thread: no second
+    /// coroutine ever waits.</summary>
+    [Fact]
+    public void SyncPrimitives_WithoutHooks_BlockTheScheduler() =>
+        ChildProcess.AssertPasses("sync-primitives-unhooked", "DOTNET_TieredCompilation=1");
 
     /// <summary>Without hooks Thread.Sleep blocks the scheduler thread: 10 sleeps take 10 × 200 ms.</summary>
     [Fact]

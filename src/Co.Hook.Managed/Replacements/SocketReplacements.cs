@@ -182,7 +182,7 @@ internal static unsafe class SocketReplacements
         {
             Diversions.Record();
             Task connecting = socket.ConnectAsync(remoteEP);
-            ParkUntilDone(connecting);
+            Park.UntilDone(connecting);
             connecting.GetAwaiter().GetResult();
             return;
         }
@@ -290,20 +290,6 @@ internal static unsafe class SocketReplacements
         {
             throw new SocketException((int)SocketError.TimedOut);
         }
-    }
-
-    /// <summary>Parks the coroutine (not the thread) until <paramref name="task"/> completes.</summary>
-    private static void ParkUntilDone(Task task)
-    {
-        if (task.IsCompleted)
-        {
-            return;
-        }
-
-        var done = new Event(manualReset: true);
-        task.GetAwaiter().UnsafeOnCompleted(done.Signal);
-        using BlockingCall.Scope scope = BlockingCall.Enter();
-        done.Wait();
     }
 
     private static object?[]? Copy(IList? list)

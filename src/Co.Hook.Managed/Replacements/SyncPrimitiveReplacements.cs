@@ -1,0 +1,74 @@
+using Co.Hook.Handlers;
+using Co.Hook.Managed.Engine;
+
+namespace Co.Hook.Managed.Replacements;
+
+/// <summary>
+/// The two slim primitives client libraries block on besides tasks: <see cref="SemaphoreSlim"/> (Npgsql's data-source
+/// bootstrap, connection limits) and <see cref="ManualResetEventSlim"/> (Npgsql's exhausted pool, many hand-rolled
+/// sync-over-async waits). Their blocking waits are monitor or futex waits inside the runtime. In coroutine code the
+/// coroutine parks instead: the semaphore through its own <c>WaitAsync</c> (same queue, same result, same exceptions),
+/// the event through its wait handle, registered with the thread pool's wait thread. Everywhere else, and for waits that
+/// would not block, it is the original.
+/// </summary>
+internal static unsafe class SyncPrimitiveReplacements
+{
+    internal static delegate*<SemaphoreSlim, long, CancellationToken, bool> SemaphoreWaitCoreOriginal;
+    internal static delegate*<ManualResetEventSlim, int, CancellationToken, bool> EventWaitOriginal;
+
+    /// <summary>SemaphoreSlim's private WaitCore(long, CancellationToken), which every synchronous Wait reaches.</summary>
+    internal static bool SemaphoreWaitCore(SemaphoreSlim semaphore, long millisecondsTimeout, CancellationToken cancellationToken)
+    {
+        bool couldBlock = millisecondsTimeout != 0 && millisecondsTimeout >= Timeout.Infinite && BlockingCall.CanDivert();
+        using (JitGuard.EnterOriginal())
+        {
+            if (!couldBlock)
+            {
+                return SemaphoreWaitCoreOriginal(semaphore, millisecondsTimeout, cancellationToken);
+            }
+
+            if (SemaphoreWaitCoreOriginal(semaphore, 0, cancellationToken))
+            {
+                return true; // free now: no wait
+            }
+        }
+
+        Diversions.Record();
+        Task<bool> acquiring = semaphore.WaitAsync(
+            millisecondsTimeout == Timeout.Infinite ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(millisecondsTimeout),
+            cancellationToken);
+        Park.UntilDone(acquiring);
+        return acquiring.GetAwaiter().GetResult(); // OperationCanceledException on cancellation, as Wait throws
+    }
+
+    /// <summary>ManualResetEventSlim.Wait(int, CancellationToken), which every Wait overload reaches.</summary>
+    internal static bool EventWait(ManualResetEventSlim slim, int millisecondsTimeout, CancellationToken cancellationToken)
+    {
+        if (slim.IsSet || millisecondsTimeout == 0 || millisecondsTimeout < Timeout.Infinite || !BlockingCall.CanDivert())
+        {
+            using JitGuard.OriginalScope original = JitGuard.EnterOriginal();
+            return EventWaitOriginal(slim, millisecondsTimeout, cancellationToken);
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        Diversions.Record();
+        var done = new Event(manualReset: true);
+        RegisteredWaitHandle registration = ThreadPool.UnsafeRegisterWaitForSingleObject(
+            slim.WaitHandle, static (state, _) => ((Event)state!).Signal(), done, millisecondsTimeout, executeOnlyOnce: true);
+        try
+        {
+            using (cancellationToken.UnsafeRegister(static state => ((Event)state!).Signal(), done))
+            {
+                using BlockingCall.Scope scope = BlockingCall.Enter();
+                done.Wait();
+            }
+        }
+        finally
+        {
+            registration.Unregister(null);
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        return slim.IsSet;
+    }
+}
