@@ -59,7 +59,7 @@ internal static unsafe partial class DescriptorScenarios
         using var second = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
         second.Connect(listener.LocalEndPoint!);
         int acceptedInCoroutine = -1;
-        RunCoroutines(1, _ => acceptedInCoroutine = Native.Accept((int)listener.Handle, null, null));
+        CoroutineRun.All(1, _ => acceptedInCoroutine = Native.Accept((int)listener.Handle, null, null));
         Scenarios.Check(acceptedInCoroutine >= 0 && SocketBitmap.IsTracked(acceptedInCoroutine), "accept in a coroutine: not tracked");
 
         foreach (int fd in new[] { before[0], before[1], socket, pipe[0], pipe[1], pipeCopy, pair[0], pair[1], accepted, acceptedInCoroutine })
@@ -125,7 +125,7 @@ internal static unsafe partial class DescriptorScenarios
             }
         });
         writer.Start();
-        RunCoroutines(readers, i =>
+        CoroutineRun.All(readers, i =>
         {
             int value = -1;
             Interlocked.Increment(ref entered);
@@ -152,7 +152,7 @@ internal static unsafe partial class DescriptorScenarios
         new Random(7).NextBytes(payload);
         long receivedSum = 0;
         long sentByWritev = 0;
-        RunCoroutines(2, i =>
+        CoroutineRun.All(2, i =>
         {
             if (i == 0)
             {
@@ -216,7 +216,7 @@ internal static unsafe partial class DescriptorScenarios
             int one = 1;
             Native.Write(pipeWrite, &one, sizeof(int));
         });
-        RunCoroutines(2, i =>
+        CoroutineRun.All(2, i =>
         {
             if (i == 0)
             {
@@ -251,7 +251,7 @@ internal static unsafe partial class DescriptorScenarios
         (nint Result, int Errno) afterClose = (0, 0);
         nint afterShutdown = -2;
         var watch = Stopwatch.StartNew();
-        RunCoroutines(4, i =>
+        CoroutineRun.All(4, i =>
         {
             int value;
             switch (i)
@@ -302,7 +302,7 @@ internal static unsafe partial class DescriptorScenarios
         {
             int zeroes = 0;
             var watch = Stopwatch.StartNew();
-            RunCoroutines(waiters, i =>
+            CoroutineRun.All(waiters, i =>
             {
                 if (Wait(kind, pairs[2 * i], timeoutMs, expectFd: -1))
                 {
@@ -329,7 +329,7 @@ internal static unsafe partial class DescriptorScenarios
                 bool ok = false;
                 if (inCoroutine)
                 {
-                    RunCoroutines(1, _ => ok = Wait(kind, fd, 5000, expectFd: fd));
+                    CoroutineRun.All(1, _ => ok = Wait(kind, fd, 5000, expectFd: fd));
                 }
                 else
                 {
@@ -347,7 +347,7 @@ internal static unsafe partial class DescriptorScenarios
         int quiet = pairs[2];
         int busy = pairs[4];
         int busyPeer = pairs[5];
-        RunCoroutines(2, i =>
+        CoroutineRun.All(2, i =>
         {
             if (i == 1)
             {
@@ -418,7 +418,7 @@ internal static unsafe partial class DescriptorScenarios
         Hooks.Enable();
         long before = Interlocked.Read(ref ResolverHandlers.Offloaded);
         string inCoroutine = "";
-        RunCoroutines(1, _ => inCoroutine = Lookups(localhost));
+        CoroutineRun.All(1, _ => inCoroutine = Lookups(localhost));
         long offloaded = Interlocked.Read(ref ResolverHandlers.Offloaded) - before;
         Console.WriteLine($"LOOKUPS {inCoroutine} OFFLOADED {offloaded}");
         Scenarios.Check(inCoroutine == expected, $"in a coroutine: {inCoroutine}; on a plain thread: {expected}");
@@ -458,7 +458,7 @@ internal static unsafe partial class DescriptorScenarios
         Hooks.Enable();
         string hookedPlain = BadInputResults();
         string inCoroutine = "";
-        RunCoroutines(1, _ => inCoroutine = BadInputResults());
+        CoroutineRun.All(1, _ => inCoroutine = BadInputResults());
         Console.WriteLine($"RESULTS {inCoroutine}");
         Scenarios.Check(hookedPlain == plain, $"plain thread, hooked: {hookedPlain}\nunhooked: {plain}");
         Scenarios.Check(inCoroutine == plain, $"coroutine, hooked: {inCoroutine}\nunhooked: {plain}");
@@ -623,39 +623,6 @@ internal static unsafe partial class DescriptorScenarios
 
         Native.Close(pair[0]);
         Native.Close(pair[1]);
-    }
-
-    /// <summary>Runs <paramref name="count"/> sync coroutines and waits for them (30 s at most); rethrows the first
-    /// failure of any.</summary>
-    private static void RunCoroutines(int count, Action<int> body)
-    {
-        var done = new WaitGroup(count);
-        Exception? failure = null;
-        for (int i = 0; i < count; i++)
-        {
-            int index = i;
-            Coroutine.Go(() =>
-            {
-                try
-                {
-                    body(index);
-                }
-                catch (Exception exception)
-                {
-                    failure ??= exception;
-                }
-                finally
-                {
-                    done.Done();
-                }
-            });
-        }
-
-        Scenarios.Check(Task.Run(done.Wait).Wait(TimeSpan.FromSeconds(30)), "the coroutines did not finish within 30 s");
-        if (failure is not null)
-        {
-            throw new InvalidOperationException("a coroutine failed", failure);
-        }
     }
 
     /// <summary>The libc functions the scenarios call, through the (hooked) exports.</summary>

@@ -64,7 +64,7 @@ internal static class HttpClientScenario
 
         Scheduler clientScheduler = Coroutine.Schedulers[0];
         Scheduler serverScheduler = Coroutine.Schedulers[1];
-        using var server = HttpServer.Start(serverScheduler, DelayMs);
+        using var server = DelayingHttpServer.Start(serverScheduler, DelayMs);
         using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1000, PooledConnectionLifetime = TimeSpan.FromMinutes(1) })
         {
             Timeout = TimeSpan.FromSeconds(30),
@@ -72,7 +72,7 @@ internal static class HttpClientScenario
 
         // Warm-up on this plain thread: the first Send of a process JITs the whole handler; and the server is there.
         (int warmStatus, string warmBody) = Fetch(client, $"http://127.0.0.1:{server.Port}/warm-up");
-        Scenarios.Check(warmStatus == 200 && warmBody == HttpServer.BodyFor("/warm-up"), $"the warm-up request on a plain thread got HTTP {warmStatus}, body '{warmBody}'");
+        Scenarios.Check(warmStatus == 200 && warmBody == DelayingHttpServer.BodyFor("/warm-up"), $"the warm-up request on a plain thread got HTTP {warmStatus}, body '{warmBody}'");
         int servedBefore = server.Served;
         server.ResetMaxPending();
 
@@ -127,7 +127,7 @@ internal static class HttpClientScenario
                         inFlight--;
                     }
 
-                    if (status != 200 || body != HttpServer.BodyFor(path))
+                    if (status != 200 || body != DelayingHttpServer.BodyFor(path))
                     {
                         failures.Enqueue($"client {id}: HTTP {status}, body '{body}'");
                     }
@@ -174,104 +174,5 @@ internal static class HttpClientScenario
         using HttpResponseMessage response = client.Send(request, HttpCompletionOption.ResponseHeadersRead);
         using var reader = new StreamReader(response.Content.ReadAsStream(), Encoding.ASCII);
         return ((int)response.StatusCode, reader.ReadToEnd());
-    }
-
-    /// <summary>
-    /// A minimal HTTP/1.1 server in async coroutines on one scheduler, on Co.Sock (a copy of CurlScenario's): it reads a
-    /// request's head, waits <c>delayMs</c> (a coroutine sleep), answers with a body naming the request path, and closes
-    /// the connection. It counts the requests it holds at once (read, not yet answered).
-    /// </summary>
-    private sealed class HttpServer : IDisposable
-    {
-        private readonly nint _listener;
-        private readonly Scheduler _scheduler;
-        private readonly int _delayMs;
-        private int _served;
-        private int _pending;
-        private int _maxPending;
-
-        private HttpServer(nint listener, Scheduler scheduler, int delayMs)
-        {
-            _listener = listener;
-            _scheduler = scheduler;
-            _delayMs = delayMs;
-            Port = Sock.LocalEndPoint(listener)!.Port;
-        }
-
-        public int Port { get; }
-
-        public int Served => Volatile.Read(ref _served);
-
-        public int MaxPending => Volatile.Read(ref _maxPending);
-
-        public static string BodyFor(string path) => $"reply for {path}";
-
-        public static HttpServer Start(Scheduler scheduler, int delayMs)
-        {
-            nint listener = Sock.TcpSocket();
-            Scenarios.Check(listener >= 0, $"socket: {Sock.StrError()}");
-            Scenarios.Check(Sock.Bind(listener, new IPEndPoint(IPAddress.Loopback, 0)) == 0, $"bind: {Sock.StrError()}");
-            Scenarios.Check(Sock.Listen(listener, 1024) == 0, $"listen: {Sock.StrError()}");
-            var server = new HttpServer(listener, scheduler, delayMs);
-            scheduler.Go(server.AcceptLoop);
-            return server;
-        }
-
-        /// <summary>Forgets the maximum so far (call while no request is held, e.g. after a warm-up).</summary>
-        public void ResetMaxPending() => Volatile.Write(ref _maxPending, 0);
-
-        /// <summary>Closes the listener: the accept loop wakes with EBADF and ends.</summary>
-        public void Dispose() => Sock.Close(_listener);
-
-        private async Task AcceptLoop()
-        {
-            while (true)
-            {
-                nint connection = await Sock.AcceptAsync(_listener);
-                if (connection < 0)
-                {
-                    return;
-                }
-
-                _scheduler.Go(Serve, connection);
-            }
-        }
-
-        private async Task Serve(nint connection)
-        {
-            try
-            {
-                var head = new byte[4096];
-                int length = 0;
-                while (head.AsSpan(0, length).IndexOf("\r\n\r\n"u8) < 0)
-                {
-                    int n = await Sock.RecvAsync(connection, head.AsMemory(length), 10_000);
-                    if (n <= 0 || (length += n) == head.Length)
-                    {
-                        return;
-                    }
-                }
-
-                // "GET /client-17 HTTP/1.1": the path is the second word of the request line.
-                string requestLine = Encoding.ASCII.GetString(head, 0, head.AsSpan(0, length).IndexOf("\r\n"u8));
-                string[] words = requestLine.Split(' ');
-                string path = words.Length == 3 ? words[1] : "?";
-
-                // Coroutines of one scheduler never run in parallel: no lock needed for these counters.
-                _maxPending = Math.Max(_maxPending, ++_pending);
-                await Coroutine.SleepAsync(_delayMs);
-                _pending--;
-                byte[] body = Encoding.ASCII.GetBytes(BodyFor(path));
-                byte[] reply = Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n");
-                if (await Sock.SendAsync(connection, reply.Concat(body).ToArray(), 10_000) > 0)
-                {
-                    Interlocked.Increment(ref _served);
-                }
-            }
-            finally
-            {
-                Sock.Close(connection);
-            }
-        }
     }
 }

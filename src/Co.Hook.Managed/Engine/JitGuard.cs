@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
 using Co.Hook.Detours;
+using Co.Hook.Gates;
 using Iced.Intel;
 using static Iced.Intel.AssemblerRegisters;
 
@@ -177,23 +178,11 @@ internal static unsafe partial class JitGuard
         asm.jmp(next);
 
         asm.Label(ref guarded);
-        asm.push(rdi);
-        asm.push(rsi);
-        asm.push(rdx);
-        asm.push(rcx);
-        asm.push(r8);
-        asm.push(r9);
-        asm.sub(rsp, 8);
+        GateBuilder.EmitSaveArguments(asm);
         asm.mov(edi, (int)s_depthKey);
         asm.mov(rax, (ulong)NativeLibrary.GetExport(NativeLibrary.Load("libc.so.6"), "pthread_getspecific"));
         asm.call(rax);
-        asm.add(rsp, 8);
-        asm.pop(r9);
-        asm.pop(r8);
-        asm.pop(rcx);
-        asm.pop(rdx);
-        asm.pop(rsi);
-        asm.pop(rdi);
+        GateBuilder.EmitRestoreArguments(asm);
         asm.test(rax, rax);
         asm.jnz(toJit); // inside the original: an OSR compile of its loop
         asm.mov(eax, CorJitBadCode);

@@ -178,7 +178,7 @@ internal static class GateBuilder
 
     /// <summary>Six argument registers and 8 bytes of padding: entry rsp is 8 mod 16, so calls made after this are
     /// 16-byte aligned.</summary>
-    private static void EmitSaveArguments(Assembler asm)
+    public static void EmitSaveArguments(Assembler asm)
     {
         asm.push(rdi);
         asm.push(rsi);
@@ -189,7 +189,8 @@ internal static class GateBuilder
         asm.sub(rsp, 8);
     }
 
-    private static void EmitRestoreArguments(Assembler asm)
+    /// <summary>Undoes <see cref="EmitSaveArguments"/>.</summary>
+    public static void EmitRestoreArguments(Assembler asm)
     {
         asm.add(rsp, 8);
         asm.pop(r9);
