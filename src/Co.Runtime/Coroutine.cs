@@ -14,7 +14,7 @@ namespace Co;
 /// the cheaper kind (a parked one is a few hundred bytes). On one scheduler, coroutines of either kind never run in
 /// parallel.
 /// </remarks>
-public static class Coroutine
+public static partial class Coroutine
 {
     /// <summary>Raised when an exception escapes a coroutine. The scheduler carries on. With no handler, the exception
     /// and the coroutine id are written to stderr.</summary>
@@ -152,6 +152,38 @@ public static class Coroutine
     {
         RequireCoroutine(nameof(YieldAsync));
         return default;
+    }
+
+    /// <summary>
+    /// Every live coroutine of every scheduler: id, scheduler, kind, state, what it waits on and for how long. Each
+    /// scheduler describes its own coroutines between two steps; one that does not answer within
+    /// <paramref name="timeoutMs"/> is blocked by the coroutine it runs, which is then reported as running. Callable from
+    /// any thread, including a coroutine (which holds its scheduler's baton, so reads that table itself and is the one running).
+    /// </summary>
+    public static IReadOnlyList<CoroutineInfo> Dump(int timeoutMs = 500)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(timeoutMs);
+        var all = new List<CoroutineInfo>();
+        foreach (Scheduler scheduler in SchedulerGroup.Started)
+        {
+            all.AddRange(scheduler == CurrentScheduler ? scheduler.SnapshotOnHolder() : scheduler.Snapshot(timeoutMs));
+        }
+
+        return all;
+    }
+
+    /// <summary>Writes <see cref="Dump"/>, one coroutine per line, to <paramref name="writer"/>.</summary>
+    public static void DumpTo(TextWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        IReadOnlyList<CoroutineInfo> coroutines = Dump();
+        writer.WriteLine($"Co: {coroutines.Count} live coroutine(s) at {DateTime.UtcNow:O}");
+        foreach (CoroutineInfo coroutine in coroutines)
+        {
+            writer.WriteLine("  " + coroutine);
+        }
+
+        writer.Flush();
     }
 
     /// <summary>Stops all schedulers (co's <c>stop</c>). Irreversible: afterwards <c>Go</c> throws. Coroutines that are

@@ -61,6 +61,9 @@ internal sealed class PollDescriptor : IWaitSource
 
     internal int Fd { get; }
 
+    /// <summary>Whether <paramref name="node"/> waits in the readers' list (else the writers', or none): for dumps.</summary>
+    internal bool IsReader(WaitNode node) => ReferenceEquals(node.List, _waiters.Readers);
+
     /// <summary>Generation and fd, as registered with the poller.</summary>
     internal ulong Token { get; }
 

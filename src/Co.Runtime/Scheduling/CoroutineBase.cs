@@ -1,3 +1,4 @@
+using Co.Waiting;
 namespace Co.Scheduling;
 
 /// <summary>
@@ -39,7 +40,24 @@ internal abstract class CoroutineBase : SynchronizationContext, IRunnable
     /// thread, because an async coroutine may continue on another of its scheduler's threads.</summary>
     internal int LastError { get; set; }
 
+    /// <summary>The wait the coroutine is parked in, or null while it runs or is runnable: for <see cref="Coroutine.Dump"/>.
+    /// Written by the coroutine as it parks and resumes; read by the dump on its scheduler's holder.</summary>
+    internal WaitNode? CurrentWait { get; private set; }
+
+    /// <summary>When <see cref="CurrentWait"/> began (Environment.TickCount64: cheap, millisecond resolution).</summary>
+    internal long WaitStartedMs { get; private set; }
+
     CoroutineBase? IRunnable.Owner => this;
+
+    /// <summary>Records that the coroutine parks in <paramref name="node"/>.</summary>
+    internal void NoteWaiting(WaitNode node)
+    {
+        WaitStartedMs = Environment.TickCount64;
+        CurrentWait = node;
+    }
+
+    /// <summary>Records that the coroutine's wait is over.</summary>
+    internal void NoteResumed() => CurrentWait = null;
 
     /// <summary>Starts the coroutine (or, for an async one that completed elsewhere, finishes it) on the runner.</summary>
     public abstract void Execute(Worker runner);
@@ -61,8 +79,16 @@ internal abstract class CoroutineBase : SynchronizationContext, IRunnable
     protected abstract void Start();
 
     /// <summary>Takes an id from the scheduler; runs on the baton holder when the coroutine starts.</summary>
-    protected void AssignId() => Id = Scheduler.AllocateId();
+    protected void AssignId()
+    {
+        Id = Scheduler.AllocateId();
+        Scheduler.TrackStarted(this);
+    }
 
     /// <summary>Gives the id back; runs on the baton holder when the coroutine has finished.</summary>
-    protected void ReleaseId() => Scheduler.ReleaseId(Id);
+    protected void ReleaseId()
+    {
+        Scheduler.TrackFinished(this);
+        Scheduler.ReleaseId(Id);
+    }
 }

@@ -161,6 +161,7 @@ public sealed partial class Scheduler
         IRunnable? next = TakeNext();
         if (ReferenceEquals(next, me))
         {
+            _switches++; // our own resume: the coroutine continues on this thread
             return;
         }
 
@@ -175,6 +176,7 @@ public sealed partial class Scheduler
 
         if (next is Worker target)
         {
+            _switches++; // a resume handed over directly, not run through RunNext
             HandBatonTo(target);
         }
         else
@@ -294,6 +296,7 @@ public sealed partial class Scheduler
 
         // Hook gates divert blocking calls only while coroutine code runs; the loop's own calls pass straight through.
         *me.HookFlags = owner is null ? 0 : HookThreadState.RunningCoroutine;
+        _switches++;
         try
         {
             item.Execute(me);

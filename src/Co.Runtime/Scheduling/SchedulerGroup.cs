@@ -11,6 +11,9 @@ internal static class SchedulerGroup
     private static bool s_stopped;
     private static int s_roundRobin = -1;
 
+    /// <summary>The schedulers if they have started, else none (for observers that must not start them).</summary>
+    internal static Scheduler[] Started => Volatile.Read(ref s_schedulers) ?? [];
+
     /// <summary>All schedulers, started on first use.</summary>
     internal static Scheduler[] All => Volatile.Read(ref s_schedulers) ?? Start();
 
@@ -78,6 +81,8 @@ internal static class SchedulerGroup
             }
 
             Volatile.Write(ref s_schedulers, schedulers);
+            Diagnostics.CoMetrics.EnsureCreated();
+            Diagnostics.DumpSignal.RegisterIfRequested();
             return schedulers;
         }
     }

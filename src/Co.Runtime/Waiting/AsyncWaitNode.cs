@@ -72,7 +72,9 @@ internal sealed class AsyncWaitNode : WaitNode, IRunnable, IValueTaskSource, IVa
             extras.Retry = null;
         }
 
-        return (short)Arm(source);
+        short token = (short)Arm(source);
+        Owner?.NoteWaiting(this);
+        return token;
     }
 
     /// <summary>Makes the armed wait an I/O wait: when readiness claims it, <paramref name="kind"/> is retried on the
@@ -193,6 +195,7 @@ internal sealed class AsyncWaitNode : WaitNode, IRunnable, IValueTaskSource, IVa
     /// registered (also reached through <see cref="OnCompleted"/> when the publication came first).</summary>
     public void Execute(Worker runner)
     {
+        Owner?.NoteResumed();
         if (_extras?.Retry is { } retry && Outcome == WaitOutcome.Signaled)
         {
             if (!retry.TryFinish(this))

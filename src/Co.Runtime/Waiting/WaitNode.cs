@@ -54,6 +54,9 @@ internal abstract class WaitNode
     /// <summary>The primitive the current wait is on, to detach from after a timeout or cancellation; null for sleeps.</summary>
     internal IWaitSource? Source;
 
+    /// <summary>Whether the current wait has a deadline (for dumps).</summary>
+    internal bool HasDeadline => _hasDeadline;
+
     /// <summary>The version of the current (or last) wait.</summary>
     internal int Version => (int)(Volatile.Read(ref _state) >> 3);
 

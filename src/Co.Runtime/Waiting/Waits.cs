@@ -40,7 +40,10 @@ internal static class Waits
                 node.StartTimer(timeoutMs);
             }
 
+            CoroutineBase? owner = worker.Running;
+            owner?.NoteWaiting(node);
             worker.Scheduler.Park(worker);
+            owner?.NoteResumed();
         }
 
         WaitOutcome outcome = node.Outcome;

@@ -1,0 +1,37 @@
+using System.Diagnostics.Metrics;
+using Co.Scheduling;
+
+namespace Co.Diagnostics;
+
+/// <summary>
+/// The runtime's instruments on the meter "Co", visible with <c>dotnet-counters monitor --counters Co</c>: live and
+/// created coroutines, switches and run-queue length per scheduler. All are observable: the hot paths only bump plain
+/// holder-owned fields (see Scheduler.Diagnostics.cs) and the values are read when a listener collects. The hook layers
+/// add their own instruments to a meter of the same name.
+/// </summary>
+internal static class CoMetrics
+{
+    /// <summary>The meter's name, shared by every layer.</summary>
+    public const string MeterName = "Co";
+
+    private static readonly Meter s_meter = new(MeterName, "1.0");
+
+    /// <summary>Creates the instruments once (the schedulers call it as they start).</summary>
+    public static void EnsureCreated() => _ = s_instruments.Value;
+
+    private static readonly Lazy<Instrument[]> s_instruments = new(() =>
+    [
+        s_meter.CreateObservableGauge("co.coroutines.live", () => PerScheduler(s => s.LiveCount), "{coroutine}", "Coroutines started and not finished"),
+        s_meter.CreateObservableCounter("co.coroutines.created", () => PerScheduler(s => s.CreatedCount), "{coroutine}", "Coroutines started"),
+        s_meter.CreateObservableCounter("co.switches", () => PerScheduler(s => s.SwitchCount), "{switch}", "Coroutine steps and resumes run by the schedulers"),
+        s_meter.CreateObservableGauge("co.runqueue.length", () => PerScheduler(s => s.QueueLength), "{item}", "Work waiting to run, per scheduler"),
+    ]);
+
+    private static IEnumerable<Measurement<long>> PerScheduler(Func<Scheduler, long> read)
+    {
+        foreach (Scheduler scheduler in SchedulerGroup.Started)
+        {
+            yield return new Measurement<long>(read(scheduler), new KeyValuePair<string, object?>("scheduler", scheduler.Id));
+        }
+    }
+}

@@ -1,0 +1,41 @@
+namespace Co;
+
+/// <summary>One live coroutine as <see cref="Coroutine.Dump"/> saw it.</summary>
+/// <param name="Id">The coroutine id (co's numbering).</param>
+/// <param name="SchedulerId">The scheduler it belongs to.</param>
+/// <param name="Kind">Sync (its own thread when parked) or async (stackless).</param>
+/// <param name="State">Running, runnable (in its scheduler's queue) or waiting.</param>
+/// <param name="WaitingOn">What it waits on — "fd 12 read", "sleep", "Event", "Chan&lt;Int32&gt;", "WaitGroup",
+/// "CoMutex" — with the remaining timeout when there is one; null unless waiting.</param>
+/// <param name="WaitingFor">How long it has waited so far; null unless waiting.</param>
+public sealed record CoroutineInfo(int Id, int SchedulerId, CoroutineKind Kind, CoroutineState State, string? WaitingOn, TimeSpan? WaitingFor)
+{
+    /// <summary>One line, as <see cref="Coroutine.DumpTo"/> writes it.</summary>
+    public override string ToString() =>
+        State == CoroutineState.Waiting
+            ? $"coroutine {Id} (scheduler {SchedulerId}, {Kind.ToString().ToLowerInvariant()}): waiting on {WaitingOn} for {WaitingFor!.Value.TotalMilliseconds:0} ms"
+            : $"coroutine {Id} (scheduler {SchedulerId}, {Kind.ToString().ToLowerInvariant()}): {State.ToString().ToLowerInvariant()}";
+}
+
+/// <summary>The two kinds of coroutine.</summary>
+public enum CoroutineKind
+{
+    /// <summary>Created from an <see cref="Action"/>: ordinary synchronous code.</summary>
+    Sync,
+
+    /// <summary>Created from a <see cref="Func{Task}"/>: stackless, suspends at <c>await</c>.</summary>
+    Async,
+}
+
+/// <summary>Where a live coroutine is.</summary>
+public enum CoroutineState
+{
+    /// <summary>Its scheduler is running it (seen when the scheduler did not answer the dump: it may be blocked).</summary>
+    Running,
+
+    /// <summary>Ready, in its scheduler's queue.</summary>
+    Runnable,
+
+    /// <summary>Parked in a wait.</summary>
+    Waiting,
+}

@@ -1,0 +1,44 @@
+using Co.Net;
+using Co.Scheduling;
+using Co.Waiting;
+
+namespace Co.Diagnostics;
+
+/// <summary>Turns a coroutine's current wait into the words of a dump: what it waits on (the primitive behind the
+/// wait node, the descriptor and direction of an I/O wait, a bare timer for a sleep) and for how long.</summary>
+internal static class WaitDescriptions
+{
+    public static CoroutineInfo Describe(CoroutineBase coroutine, bool running, long nowMs)
+    {
+        CoroutineKind kind = coroutine is SyncCoroutine ? CoroutineKind.Sync : CoroutineKind.Async;
+        if (running)
+        {
+            return new CoroutineInfo(coroutine.Id, coroutine.Scheduler.Id, kind, CoroutineState.Running, null, null);
+        }
+
+        if (coroutine.CurrentWait is not { } node || node.Outcome != WaitOutcome.None)
+        {
+            return new CoroutineInfo(coroutine.Id, coroutine.Scheduler.Id, kind, CoroutineState.Runnable, null, null);
+        }
+
+        string what = node.Source switch
+        {
+            PollDescriptor descriptor => $"fd {descriptor.Fd} {(descriptor.IsReader(node) ? "read" : "write")}",
+            null => "sleep",
+            { } source => Name(source.GetType()),
+        };
+        if (node.HasDeadline)
+        {
+            what += $" (timeout in {Math.Max(Clock.MsUntil(node.Deadline), 0)} ms)";
+        }
+
+        TimeSpan waited = TimeSpan.FromMilliseconds(Math.Max(nowMs - coroutine.WaitStartedMs, 0));
+        return new CoroutineInfo(coroutine.Id, coroutine.Scheduler.Id, kind, CoroutineState.Waiting, what, waited);
+    }
+
+    /// <summary>"Chan&lt;Int32&gt;" rather than "Chan`1".</summary>
+    private static string Name(Type type) =>
+        type.IsGenericType
+            ? $"{type.Name[..type.Name.IndexOf('`')]}<{string.Join(", ", type.GetGenericArguments().Select(Name))}>"
+            : type.Name;
+}

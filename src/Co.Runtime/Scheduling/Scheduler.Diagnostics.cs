@@ -1,0 +1,109 @@
+using Co.Diagnostics;
+using Co.Scheduling;
+
+namespace Co;
+
+// What a scheduler tells diagnostics: its live coroutines and a few counters. Everything here is written by the
+// holder only (coroutines start and finish on it; RunNext counts on it), so no write needs a lock or an atomic; readers
+// on other threads (metrics) see slightly stale values, and the dump reads the live table on the holder itself.
+public sealed partial class Scheduler
+{
+    /// <summary>Live coroutines by id slot ((id - Id) / N, ids being reused, slots stay dense); holder only.</summary>
+    private CoroutineBase?[] _live = new CoroutineBase?[64];
+
+    private int _liveCount;
+    private long _created;
+
+    /// <summary>Run-queue items executed (coroutine steps and resumes): the switches of this scheduler.</summary>
+    private long _switches;
+
+    /// <summary>Coroutines started and not yet finished (racy read).</summary>
+    internal int LiveCount => Volatile.Read(ref _liveCount);
+
+    /// <summary>Coroutines ever started here (racy read).</summary>
+    internal long CreatedCount => Volatile.Read(ref _created);
+
+    /// <summary>Run-queue items executed so far (racy read).</summary>
+    internal long SwitchCount => Volatile.Read(ref _switches);
+
+    /// <summary>Work waiting to run: the holder's queue plus the inbox (racy read).</summary>
+    internal int QueueLength => _local.Count + _inbox.Count;
+
+    /// <summary>Records a coroutine that got its id; holder only.</summary>
+    internal void TrackStarted(CoroutineBase coroutine)
+    {
+        int slot = (coroutine.Id - Id) / _schedulerCount;
+        if (slot >= _live.Length)
+        {
+            Array.Resize(ref _live, Math.Max(slot + 1, _live.Length * 2));
+        }
+
+        _live[slot] = coroutine;
+        Volatile.Write(ref _liveCount, _liveCount + 1);
+        Volatile.Write(ref _created, _created + 1);
+    }
+
+    /// <summary>Forgets a coroutine that finished; holder only.</summary>
+    internal void TrackFinished(CoroutineBase coroutine)
+    {
+        int slot = (coroutine.Id - Id) / _schedulerCount;
+        if ((uint)slot < (uint)_live.Length && ReferenceEquals(_live[slot], coroutine))
+        {
+            _live[slot] = null;
+            Volatile.Write(ref _liveCount, _liveCount - 1);
+        }
+    }
+
+    /// <summary>
+    /// The live coroutines of this scheduler, read on its holder (a snapshot item goes through the run queue) so the
+    /// table is consistent; if the holder does not take it within <paramref name="timeoutMs"/> — a coroutine is blocking
+    /// the scheduler — the table is read from here instead (possibly a little stale) and the coroutine the holder runs
+    /// is reported as running.
+    /// </summary>
+    internal List<CoroutineInfo> Snapshot(int timeoutMs)
+    {
+        var item = new SnapshotItem(this);
+        Enqueue(item);
+        if (item.Done.Wait(timeoutMs))
+        {
+            return item.Result!;
+        }
+
+        return Describe(_holder?.Running);
+    }
+
+    /// <summary>The snapshot taken by the holder itself (a coroutine dumping its own scheduler, which it is running).</summary>
+    internal List<CoroutineInfo> SnapshotOnHolder() => Describe(Worker.Current?.Running);
+
+    /// <summary>Describes every live coroutine; <paramref name="running"/> is the one the holder is running.</summary>
+    private List<CoroutineInfo> Describe(CoroutineBase? running)
+    {
+        long now = Environment.TickCount64;
+        var infos = new List<CoroutineInfo>(Math.Max(LiveCount, 0));
+        foreach (CoroutineBase? coroutine in _live.AsSpan())
+        {
+            if (coroutine is not null)
+            {
+                infos.Add(WaitDescriptions.Describe(coroutine, ReferenceEquals(coroutine, running), now));
+            }
+        }
+
+        return infos;
+    }
+
+    /// <summary>Takes the snapshot on the holder, as scheduler code (no coroutine runs meanwhile).</summary>
+    private sealed class SnapshotItem(Scheduler scheduler) : IRunnable
+    {
+        public ManualResetEventSlim Done { get; } = new();
+
+        public List<CoroutineInfo>? Result { get; private set; }
+
+        public CoroutineBase? Owner => null;
+
+        public void Execute(Worker runner)
+        {
+            Result = scheduler.Describe(running: null);
+            Done.Set();
+        }
+    }
+}

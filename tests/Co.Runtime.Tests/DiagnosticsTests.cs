@@ -1,0 +1,281 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Co.Diagnostics;
+using Xunit;
+
+namespace Co.Tests;
+
+/// <summary>
+/// Coroutine.Dump (what every live coroutine waits on, from outside a coroutine, from inside one, and when a scheduler
+/// is blocked), the signal-triggered dump, and the "Co" meter's instruments.
+/// </summary>
+public partial class DiagnosticsTests
+{
+    private const int SigUsr2 = 12;
+
+    [Fact]
+    public async Task Dump_ShowsWhatEachParkedCoroutineWaitsOn_AndForgetsFinishedOnes()
+    {
+        var gate = new Event(manualReset: true);
+        var channel = new Chan<int>(1);
+        int[] ids = [-1, -1, -1, -1];
+        var done = new WaitGroup(4);
+        using var sleepCancel = new CancellationTokenSource();
+        nint[] pair = SocketPair();
+        Coroutine.Go(() =>
+        {
+            ids[0] = Coroutine.Id;
+            gate.Wait();
+            done.Done();
+        });
+        Coroutine.Go(async () =>
+        {
+            ids[1] = Coroutine.Id;
+            try
+            {
+                await Coroutine.SleepAsync(30_000, sleepCancel.Token);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            done.Done();
+        });
+        Coroutine.Go(() =>
+        {
+            ids[2] = Coroutine.Id;
+            channel.Read();
+            done.Done();
+        });
+        Coroutine.Go(() =>
+        {
+            ids[3] = Coroutine.Id;
+            Sock.Recv(pair[0], new byte[1]);
+            done.Done();
+        });
+
+        Dictionary<int, CoroutineInfo> seen = await WaitForAsync(() =>
+        {
+            if (ids.Any(id => id < 0))
+            {
+                return null;
+            }
+
+            Dictionary<int, CoroutineInfo> byId = Coroutine.Dump().Where(c => ids.Contains(c.Id)).ToDictionary(c => c.Id);
+            return ids.All(id => byId.TryGetValue(id, out CoroutineInfo? info) && info.State == CoroutineState.Waiting) ? byId : null;
+        });
+
+        Assert.Equal((CoroutineKind.Sync, "Event"), (seen[ids[0]].Kind, seen[ids[0]].WaitingOn));
+        Assert.Equal(CoroutineKind.Async, seen[ids[1]].Kind);
+        Assert.StartsWith("sleep (timeout in ", seen[ids[1]].WaitingOn);
+        Assert.Equal((CoroutineKind.Sync, "Chan<Int32>"), (seen[ids[2]].Kind, seen[ids[2]].WaitingOn));
+        Assert.Equal($"fd {pair[0]} read", seen[ids[3]].WaitingOn);
+        Assert.All(ids, id => Assert.True(seen[id].WaitingFor >= TimeSpan.Zero));
+
+        gate.Signal();
+        sleepCancel.Cancel();
+        channel.Write(1);
+        byte one = 1;
+        Assert.Equal(1, SendNative((int)pair[1], ref one, 1, 0));
+        await CoRun.Bound(Task.Run(done.Wait), "the dumped coroutines finishing");
+        await WaitForAsync(() => Coroutine.Dump().Any(c => ids.Contains(c.Id) && c.State == CoroutineState.Waiting) ? null : new object());
+        Sock.Close(pair[0]);
+        Sock.Close(pair[1]);
+    }
+
+    [Fact]
+    public async Task Dump_FromInsideACoroutine_ListsItselfAsRunning()
+    {
+        CoroutineInfo? self = null;
+        var done = new WaitGroup(1);
+        Coroutine.Go(() =>
+        {
+            int id = Coroutine.Id;
+            self = Coroutine.Dump().SingleOrDefault(c => c.Id == id);
+            done.Done();
+        });
+
+        await CoRun.Bound(Task.Run(done.Wait), "the dumping coroutine");
+        Assert.NotNull(self);
+        Assert.Equal(CoroutineState.Running, self.State);
+        Assert.Equal(CoroutineKind.Sync, self.Kind);
+    }
+
+    [Fact]
+    public void Dump_OfABlockedScheduler_ReturnsAfterItsTimeout_WithTheBlockingCoroutineRunning()
+    {
+        using var release = new ManualResetEventSlim();
+        int blockerId = -1;
+        var started = new ManualResetEventSlim();
+        Coroutine.Schedulers[0].Go(() =>
+        {
+            blockerId = Coroutine.Id;
+            started.Set();
+            release.Wait(10_000); // a wait the runtime cannot see: it blocks scheduler 0's thread
+        });
+        Assert.True(started.Wait(10_000));
+        try
+        {
+            var watch = Stopwatch.StartNew();
+            IReadOnlyList<CoroutineInfo> dump = Coroutine.Dump(timeoutMs: 200);
+            Assert.True(watch.ElapsedMilliseconds < 5_000, $"the dump took {watch.ElapsedMilliseconds} ms");
+            CoroutineInfo blocker = Assert.Single(dump, c => c.Id == blockerId);
+            Assert.Equal(CoroutineState.Running, blocker.State);
+        }
+        finally
+        {
+            release.Set();
+        }
+    }
+
+    [Fact]
+    public void Dump_RejectsANegativeTimeout() =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => Coroutine.Dump(-1));
+
+    [Fact]
+    public async Task DumpSignal_WithTheVariableSet_WritesTheDumpOnSigusr2()
+    {
+        var output = new StringWriter();
+        TextWriter previous = DumpSignal.Output;
+        string? variable = Environment.GetEnvironmentVariable("CO_DUMP_SIGNAL");
+        var gate = new Event(manualReset: true);
+        int id = -1;
+        var parked = new WaitGroup(1);
+        var done = new WaitGroup(1);
+        Coroutine.Go(() =>
+        {
+            id = Coroutine.Id;
+            parked.Done();
+            gate.Wait();
+            done.Done();
+        });
+        try
+        {
+            DumpSignal.Output = TextWriter.Synchronized(output);
+            Environment.SetEnvironmentVariable("CO_DUMP_SIGNAL", "1");
+            DumpSignal.RegisterIfRequested();
+            await CoRun.Bound(Task.Run(parked.Wait), "the coroutine parking");
+            Assert.Equal(0, Kill(Environment.ProcessId, SigUsr2));
+            var watch = Stopwatch.StartNew();
+            while (!output.ToString().Contains($"coroutine {id} ", StringComparison.Ordinal) && watch.ElapsedMilliseconds < 10_000)
+            {
+                Thread.Sleep(20);
+            }
+
+            string text = output.ToString();
+            Assert.Contains("live coroutine(s)", text);
+            Assert.Contains($"coroutine {id} ", text);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("CO_DUMP_SIGNAL", variable);
+            DumpSignal.Output = previous;
+            gate.Signal();
+            await CoRun.Bound(Task.Run(done.Wait), "the parked coroutine finishing");
+        }
+    }
+
+    [Fact]
+    public async Task Meter_ReportsCreatedLiveSwitchesAndQueueLength_PerScheduler()
+    {
+        var values = new Dictionary<string, long>();
+        var schedulerTags = new HashSet<int>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == CoMetrics.MeterName)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            lock (values)
+            {
+                values[instrument.Name] = values.GetValueOrDefault(instrument.Name) + value;
+                foreach (KeyValuePair<string, object?> tag in tags)
+                {
+                    if (tag.Key == "scheduler" && tag.Value is int scheduler)
+                    {
+                        schedulerTags.Add(scheduler);
+                    }
+                }
+            }
+        });
+        listener.Start();
+
+        Dictionary<string, long> Read()
+        {
+            lock (values)
+            {
+                values.Clear();
+            }
+
+            listener.RecordObservableInstruments();
+            lock (values)
+            {
+                return new Dictionary<string, long>(values);
+            }
+        }
+
+        _ = Coroutine.SchedulerCount; // the schedulers (and the instruments) exist
+        Dictionary<string, long> before = Read();
+        var gate = new Event(manualReset: true);
+        var done = new WaitGroup(10);
+        for (int i = 0; i < 10; i++)
+        {
+            Coroutine.Go(() =>
+            {
+                gate.Wait();
+                done.Done();
+            });
+        }
+
+        Assert.True(await CoRun.Until(() => Coroutine.Dump().Count(c => c.WaitingOn == "Event") >= 10), "the coroutines did not park");
+        Dictionary<string, long> during = Read();
+        gate.Signal();
+        await CoRun.Bound(Task.Run(done.Wait), "the counted coroutines");
+        Dictionary<string, long> after = Read();
+
+        Assert.True(after["co.coroutines.created"] - before["co.coroutines.created"] >= 10, $"created: {before["co.coroutines.created"]} → {after["co.coroutines.created"]}");
+        Assert.True(after["co.switches"] - before["co.switches"] >= 20, $"switches: {before["co.switches"]} → {after["co.switches"]}");
+        Assert.True(during.ContainsKey("co.coroutines.live") && after.ContainsKey("co.runqueue.length"));
+        Assert.Equal(Enumerable.Range(0, Coroutine.SchedulerCount).ToHashSet(), schedulerTags);
+    }
+
+    private static nint[] SocketPair()
+    {
+        var pair = new int[2];
+        Assert.Equal(0, SocketPairNative(1 /* AF_UNIX */, 1 /* SOCK_STREAM */, 0, pair));
+        return [pair[0], pair[1]];
+    }
+
+    /// <summary>Polls <paramref name="probe"/> until it returns non-null (10 s at most).</summary>
+    private static async Task<T> WaitForAsync<T>(Func<T?> probe)
+        where T : class
+    {
+        var watch = Stopwatch.StartNew();
+        while (watch.ElapsedMilliseconds < 10_000)
+        {
+            if (probe() is { } found)
+            {
+                return found;
+            }
+
+            await Task.Delay(20);
+        }
+
+        throw new TimeoutException("the dump never showed the expected state");
+    }
+
+    [LibraryImport("libc", EntryPoint = "socketpair")]
+    private static partial int SocketPairNative(int domain, int type, int protocol, [Out] int[] pair);
+
+    [LibraryImport("libc", EntryPoint = "send")]
+    private static partial nint SendNative(int fd, ref byte buffer, nint length, int flags);
+
+    [LibraryImport("libc", EntryPoint = "kill")]
+    private static partial int Kill(int pid, int signal);
+}
