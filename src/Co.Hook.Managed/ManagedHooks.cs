@@ -26,7 +26,11 @@ internal sealed unsafe class ManagedHooks : IHookLayer
 
     [ModuleInitializer]
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Usage", "CA2255", Justification = "Hooks.Enable loads this assembly by name and runs its module constructor: registering there is what keeps the dependency one way.")]
-    internal static void Register() => Hooks.Register(new ManagedHooks());
+    internal static void Register()
+    {
+        Hooks.Register(new ManagedHooks());
+        Co.Hook.Gates.DivertCounters.AddSource(static () => ("managed", Diversions.Count));
+    }
 
     public void Enable(IDictionary<string, string> status)
     {

@@ -284,7 +284,7 @@ public static unsafe class Hooks
                 (entry, trampoline) =>
                 {
                     publishOriginal(trampoline);
-                    return GateBuilder.Build(entry, trampoline, plan);
+                    return GateBuilder.Build(entry, trampoline, plan.Handler != 0 ? plan with { Counter = DivertCounters.For(name) } : plan);
                 },
                 out detour,
                 out reason);

@@ -447,6 +447,55 @@ internal static unsafe partial class DescriptorScenarios
     }
 
     /// <summary>
+    /// The gates count what they divert, per function, and the meter "Co" publishes it as co.hooks.diverted: five
+    /// usleeps in a coroutine count five, one on a plain thread none; the managed layer's diversions appear too.
+    /// </summary>
+    public static void HookMetrics()
+    {
+        Coroutine.Configure(o => o.SchedulerCount = 1);
+        Hooks.Enable();
+        long before = DivertCounters.Read("usleep");
+        CoroutineRun.All(1, _ =>
+        {
+            for (int i = 0; i < 5; i++)
+            {
+                Native.USleep(1000);
+            }
+
+            Thread.Sleep(1); // the managed layer's Thread.Sleep
+        });
+        Native.USleep(1000); // a plain thread: not diverted, not counted
+        long counted = DivertCounters.Read("usleep") - before;
+        Scenarios.Check(counted == 5, $"the usleep gate counted {counted} diverted calls, expected 5");
+
+        var published = new Dictionary<string, long>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "Co" && instrument.Name == "co.hooks.diverted")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (KeyValuePair<string, object?> tag in tags)
+            {
+                if (tag.Key == "function" && tag.Value is string function)
+                {
+                    published[function] = value;
+                }
+            }
+        });
+        listener.Start();
+        listener.RecordObservableInstruments();
+        Console.WriteLine($"PUBLISHED usleep={published.GetValueOrDefault("usleep")} managed={published.GetValueOrDefault("managed")} functions={published.Count}");
+        Scenarios.Check(published.GetValueOrDefault("usleep") == DivertCounters.Read("usleep") && published.GetValueOrDefault("managed") >= 1,
+            $"co.hooks.diverted published usleep={published.GetValueOrDefault("usleep")}, managed={published.GetValueOrDefault("managed")}");
+        Scenarios.Check(published.Count >= 30, $"co.hooks.diverted has {published.Count} functions");
+    }
+
+    /// <summary>
     /// Bad input through the hooked calls gives libc's exact results and errno, in a coroutine as on a plain thread:
     /// bad and closed descriptors, non-sockets, zero-length buffers, bad timeouts and sizes.
     /// </summary>
@@ -687,6 +736,9 @@ internal static unsafe partial class DescriptorScenarios
 
         [LibraryImport("libc", EntryPoint = "epoll_wait", SetLastError = true)]
         public static partial int EpollWait(int epoll, void* events, int capacity, int timeout);
+
+        [LibraryImport("libc", EntryPoint = "usleep", SetLastError = true)]
+        public static partial int USleep(uint microseconds);
 
         [LibraryImport("libc", EntryPoint = "nanosleep", SetLastError = true)]
         public static partial int NanoSleep(long* request, long* remaining);

@@ -28,6 +28,7 @@ try
         case "waits": DescriptorScenarios.Waits(); break;
         case "host-lookups": DescriptorScenarios.HostLookups(); break;
         case "bad-input": DescriptorScenarios.BadInput(); break;
+        case "hook-metrics": DescriptorScenarios.HookMetrics(); break;
         case "install-cycles": DescriptorScenarios.InstallCycles(); break;
         case "curl": CurlScenario.Run(hooks: true); break;
         case "curl-unhooked": CurlScenario.Run(hooks: false); break;

@@ -8,13 +8,13 @@ namespace Co.Hook.Tests;
 /// pipe; read/readv/write/writev on blocking sockets park only their coroutine (50 readers of 200 ms overlap on one
 /// scheduler, 4 MB pass whole) while a pipe read is libc's and blocks the thread; close and shutdown wake readers;
 /// select/ppoll/epoll_wait overlap and report the right descriptors; the gethostbyname family and getnameinfo are
-/// handed to the pool; bad input gives libc's exact results and errno in and out of coroutines; and 60 Enable/Disable
+/// handed to the pool; the gates count what they divert per function (co.hooks.diverted on the meter "Co"); bad input gives libc's exact results and errno in and out of coroutines; and 60 Enable/Disable
 /// cycles under load restore every function's bytes and grow neither the executable arena nor the process.
 /// </summary>
 public class DescriptorHookTests
 {
     public static TheoryData<string, string> Matrix() =>
-        ChildProcess.Matrix("socket-tracking", "streams", "waits", "host-lookups", "bad-input", "install-cycles");
+        ChildProcess.Matrix("socket-tracking", "streams", "waits", "host-lookups", "bad-input", "hook-metrics", "install-cycles");
 
     [Theory]
     [MemberData(nameof(Matrix))]

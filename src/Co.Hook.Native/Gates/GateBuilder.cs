@@ -77,6 +77,12 @@ internal static class GateBuilder
                 asm.Label(ref outside);
             }
 
+            if (plan.Counter != 0)
+            {
+                asm.mov(r11, (ulong)plan.Counter);
+                asm.@lock.inc(__qword_ptr[r11]); // DivertCounters: only calls that are diverted pay for it
+            }
+
             asm.mov(r11, (ulong)plan.Handler);
             asm.jmp(r11);
         }
@@ -207,11 +213,13 @@ internal static class GateBuilder
 /// <param name="OnlyTrackedSockets">Divert only when the first argument is a tracked socket.</param>
 /// <param name="Bookkeeping">How the function changes the set of tracked sockets.</param>
 /// <param name="ExcludedCallers">Return-address ranges whose calls are never diverted (the sleep family).</param>
+/// <param name="Counter">A native counter (<see cref="DivertCounters"/>) the gate increments on each divert, or 0.</param>
 internal sealed record GatePlan(
     nint Handler,
     bool OnlyTrackedSockets = false,
     Bookkeeping Bookkeeping = Bookkeeping.None,
-    List<(ulong Start, ulong End)>? ExcludedCallers = null);
+    List<(ulong Start, ulong End)>? ExcludedCallers = null,
+    nint Counter = 0);
 
 /// <summary>How a hooked function changes which descriptors are tracked sockets.</summary>
 internal enum Bookkeeping
