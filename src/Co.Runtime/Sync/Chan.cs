@@ -16,7 +16,7 @@ namespace Co;
 /// outside the buffer, so a waiter that times out or is cancelled cannot lose one.
 /// </remarks>
 /// <typeparam name="T">The item type.</typeparam>
-public sealed class Chan<T> : IWaitSource
+public sealed partial class Chan<T> : IWaitSource
 {
     private readonly SpinGate _gate = new();
     private readonly T[] _buffer;
