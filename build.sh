@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # One entry point for Co for .NET: build | test | bench | demo.
-#   ./build.sh demo    runs the main demo (samples/SeedExamples: co's documented examples, live)
+#   ./build.sh demo    runs the main demo (samples/ThirdPartyClients: unmodified blocking clients in coroutines, hooks
+#                      on vs off; arguments after "demo" are the demo's, e.g. --check); ./build.sh demo seed runs
+#                      samples/SeedExamples (co's documented examples, live)
 #   ./build.sh test    installs what the tests need, builds, runs every test suite
 #   ./build.sh bench   runs the side-by-side benchmarks (ratios against baselines measured in the same run);
 #                      ./build.sh bench echo runs the echo-server comparison (bench/echo.sh)
@@ -82,8 +84,13 @@ case "${1:-build}" in
     dotnet run -c "$CONFIG" --project bench/Co.Benchmarks -- "${@:-all}" ;;
   demo)
     require_dotnet
-    dotnet run -c "$CONFIG" --project samples/SeedExamples ;;
+    shift
+    if [ "${1:-}" = seed ]; then
+      dotnet run -c "$CONFIG" --project samples/SeedExamples
+    else
+      dotnet run -c "$CONFIG" --project samples/ThirdPartyClients -- "$@"
+    fi ;;
   *)
-    echo "usage: ./build.sh build|test|bench|demo" >&2
+    echo "usage: ./build.sh build|test|bench|demo [seed]" >&2
     exit 2 ;;
 esac
