@@ -131,6 +131,35 @@ public partial class DiagnosticsTests
     }
 
     [Fact]
+    public async Task Dump_NamesTaskAwaitsAndSelects()
+    {
+        var pending = new TaskCompletionSource();
+        var channel = new Chan<int>(1);
+        int[] ids = [-1, -1];
+        var done = new WaitGroup(2);
+        Coroutine.Go(() =>
+        {
+            ids[0] = Coroutine.Id;
+            Coroutine.Await(pending.Task);
+            done.Done();
+        });
+        Coroutine.Go(() =>
+        {
+            ids[1] = Coroutine.Id;
+            new Select().Recv(channel, _ => { }).Run();
+            done.Done();
+        });
+
+        Assert.True(await CoRun.Until(() => ids.All(id => id >= 0) && Coroutine.Dump().Count(c => ids.Contains(c.Id) && c.State == CoroutineState.Waiting) == 2));
+        IReadOnlyList<CoroutineInfo> dump = Coroutine.Dump();
+        Assert.Equal("Task", dump.Single(c => c.Id == ids[0]).WaitingOn);
+        Assert.Equal("select", dump.Single(c => c.Id == ids[1]).WaitingOn);
+        pending.SetResult();
+        channel.Write(1);
+        await CoRun.Bound(Task.Run(done.Wait), "the Task and select waiters");
+    }
+
+    [Fact]
     public void Dump_RejectsANegativeTimeout() =>
         Assert.Throws<ArgumentOutOfRangeException>(() => Coroutine.Dump(-1));
 

@@ -24,6 +24,7 @@ internal static class WaitDescriptions
         string what = node.Source switch
         {
             PollDescriptor descriptor => $"fd {descriptor.Fd} {(descriptor.IsReader(node) ? "read" : "write")}",
+            WaitReason reason => reason.Name,
             null => "sleep",
             { } source => Name(source.GetType()),
         };

@@ -18,7 +18,7 @@ internal static class TaskWaits
         where TAwaiter : ICriticalNotifyCompletion
     {
         WaitNode node = Waits.SyncNode();
-        var wake = new NodeWake(node, node.Arm(null));
+        var wake = new NodeWake(node, node.Arm(WaitReason.Task));
 
         // The continuation only claims and resumes, so it may run inline on whichever thread completes the task.
         awaiter.UnsafeOnCompleted(wake.Signal);

@@ -213,7 +213,7 @@ public sealed class Select
             }
 
             WaitNode node = Waits.SyncNode();
-            int version = node.Arm(null);
+            int version = node.Arm(WaitReason.Select);
             int enlisted = EnlistAll(node, version, caseNodes);
             if (enlisted == _cases.Count)
             {
