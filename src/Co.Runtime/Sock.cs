@@ -31,7 +31,13 @@ public static partial class Sock
     public static nint Socket(int domain, int type, int protocol)
     {
         int fd = SocketCalls.Socket(domain, type | SocketCalls.SockNonblock | SocketCalls.SockCloexec, protocol);
-        return fd >= 0 ? fd : FailAnywhere(Marshal.GetLastPInvokeError());
+        if (fd < 0)
+        {
+            return FailAnywhere(Marshal.GetLastPInvokeError());
+        }
+
+        PollDescriptorTable.Instance.ForgetStale(fd);
+        return fd;
     }
 
     /// <summary>Creates a non-blocking TCP socket.</summary>

@@ -79,6 +79,20 @@ internal sealed class PollDescriptorTable : Platform.IReadinessSink
         return GetOrRegister(fd, scheduler, out error);
     }
 
+    /// <summary>
+    /// For a descriptor number just returned by socket() or accept(): any entry under that number belongs to a socket
+    /// that was closed without <see cref="Forget"/> (a close on a plain thread, a library's own close), and the kernel
+    /// dropped its epoll registration with it; forget it (waking its waiters with EBADF) so the new socket registers
+    /// afresh rather than waiting on a registration that no longer exists. Costs one array read when there is none.
+    /// </summary>
+    internal void ForgetStale(int fd)
+    {
+        if (Find(fd) is not null)
+        {
+            Forget(fd);
+        }
+    }
+
     /// <summary>Removes <paramref name="fd"/>'s descriptor (before the descriptor is closed) and wakes its waiters.</summary>
     internal void Forget(int fd)
     {

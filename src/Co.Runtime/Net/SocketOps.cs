@@ -168,6 +168,7 @@ internal static unsafe class SocketOps
                 int result = SocketCalls.Accept4(fd, address.IsEmpty ? null : peer, address.IsEmpty ? null : &length, SocketCalls.SockNonblock | SocketCalls.SockCloexec);
                 if (result >= 0)
                 {
+                    PollDescriptorTable.Instance.ForgetStale(result);
                     addressLength = address.IsEmpty ? 0 : length;
                     accepted = result;
                     return 0;

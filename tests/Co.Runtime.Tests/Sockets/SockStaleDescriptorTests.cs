@@ -1,0 +1,57 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Xunit;
+
+namespace Co.Tests.Sockets;
+
+/// <summary>
+/// A socket closed past Sock.Close (a raw close, a library's own close on a plain thread) leaves the runtime's record
+/// of its poller registration behind, while the kernel drops the registration itself. A new socket that gets the same
+/// number must still be waited on correctly: socket() and accept() forget such stale records.
+/// </summary>
+public partial class SockStaleDescriptorTests
+{
+    [Fact]
+    public async Task NewSocketWithTheNumberOfOneClosedPastSockClose_IsWaitedOnCorrectly()
+    {
+        bool sameNumberSeen = false;
+        for (int attempt = 0; attempt < 5 && !sameNumberSeen; attempt++)
+        {
+            nint first = Sock.TcpSocket();
+            Assert.True(first >= 0);
+            Assert.Equal(0, Sock.Bind(first, new IPEndPoint(IPAddress.Loopback, 0)));
+            Assert.Equal(0, Sock.Listen(first)); // an idle listener: not readable (an unconnected socket reports a hang-up)
+            bool firstWaitTimedOut = await CoRun.Sync(() => !new IoEvent(first, IoEventType.Read).Wait(30)); // registers it
+            Assert.True(firstWaitTimedOut);
+            Assert.Equal(0, CloseNative((int)first)); // past Sock.Close: the runtime is not told
+
+            nint second = Sock.TcpSocket();
+            Assert.True(second >= 0);
+            try
+            {
+                if (second != first)
+                {
+                    continue; // another test took the number meanwhile: try again
+                }
+
+                sameNumberSeen = true;
+                Assert.Equal(0, Sock.Bind(second, new IPEndPoint(IPAddress.Loopback, 0)));
+                Assert.Equal(0, Sock.Listen(second));
+                using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                await client.ConnectAsync(Sock.LocalEndPoint(second)!);
+                bool ready = await CoRun.Sync(() => new IoEvent(second, IoEventType.Read).Wait(5_000));
+                Assert.True(ready, "a pending connection on the new socket was never reported: it waited on the old socket's registration");
+            }
+            finally
+            {
+                Sock.Close(second);
+            }
+        }
+
+        Assert.True(sameNumberSeen, "the new socket never got the closed socket's number in 5 attempts");
+    }
+
+    [LibraryImport("libc", EntryPoint = "close")]
+    private static partial int CloseNative(int fd);
+}
