@@ -24,6 +24,15 @@ public static partial class Coroutine
         remove => UnhandledExceptions.Raised -= value;
     }
 
+    /// <summary>Raised when the blocked-scheduler monitor (<see cref="CoroutineOptions.BlockedSchedulerThreshold"/>) had
+    /// to hand a scheduler to another thread because a coroutine held it, once that coroutine rejoins; on the scheduler
+    /// thread, sender null.</summary>
+    public static event EventHandler<SchedulerBlockedEventArgs>? SchedulerBlocked
+    {
+        add => BlockedReports.Raised += value;
+        remove => BlockedReports.Raised -= value;
+    }
+
     /// <summary>The id of the current coroutine, or -1 outside a coroutine (co's <c>coroutine_id</c>). With N
     /// schedulers, scheduler i runs ids i, i+N, i+2N, ...; the id of a finished coroutine is reused.</summary>
     public static int Id => Worker.Current?.Running?.Id ?? -1;

@@ -35,11 +35,26 @@ public sealed class CoroutineOptions
         set => _syncStackSize = value >= 64 * 1024 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "The stack size must be at least 64 KiB.");
     }
 
+    private TimeSpan _blockedSchedulerThreshold = TimeSpan.Zero;
+
     /// <summary>How long a spare scheduler thread (one with no parked coroutine) stays before it exits. Default 10 s.</summary>
     public TimeSpan SpareThreadIdleTimeout
     {
         get => _spareThreadIdleTimeout;
         set => _spareThreadIdleTimeout = value > TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "The idle timeout must be positive.");
+    }
+
+    /// <summary>
+    /// How long a coroutine may hold its scheduler without reaching a suspension point before the blocked-scheduler
+    /// monitor hands the scheduler to another thread, so its other coroutines go on; <see cref="TimeSpan.Zero"/> (the
+    /// default for now) turns the monitor off. The rescued coroutine goes on on its own thread, outside the scheduler,
+    /// until its next suspension point, where it rejoins (<see cref="Coroutine.SchedulerBlocked"/> reports it then).
+    /// See docs/ARCHITECTURE.md, "The blocked-scheduler monitor".
+    /// </summary>
+    public TimeSpan BlockedSchedulerThreshold
+    {
+        get => _blockedSchedulerThreshold;
+        set => _blockedSchedulerThreshold = value >= TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "The threshold must be zero (off) or positive.");
     }
 
     internal CoroutineOptions Clone() => (CoroutineOptions)MemberwiseClone();

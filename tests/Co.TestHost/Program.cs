@@ -43,6 +43,8 @@ public static class Program
                 "affinity" => Affinity(rest),
                 "spare-timeout" => SpareTimeout(),
                 "sock-clients" => SockClients(rest),
+                "monitor" => MonitorScenario.Run(monitored: true),
+                "monitor-off" => MonitorScenario.Run(monitored: false),
                 _ => Fail($"unknown scenario '{scenario}'"),
             };
         }

@@ -88,6 +88,7 @@ internal abstract class CoroutineBase : SynchronizationContext, IRunnable
     /// <summary>Gives the id back; runs on the baton holder when the coroutine has finished.</summary>
     protected void ReleaseId()
     {
+        Scheduler.EnsureHeld();
         Scheduler.TrackFinished(this);
         Scheduler.ReleaseId(Id);
     }

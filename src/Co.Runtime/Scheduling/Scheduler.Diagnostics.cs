@@ -73,7 +73,11 @@ public sealed partial class Scheduler
     }
 
     /// <summary>The snapshot taken by the holder itself (a coroutine dumping its own scheduler, which it is running).</summary>
-    internal List<CoroutineInfo> SnapshotOnHolder() => Describe(Worker.Current?.Running);
+    internal List<CoroutineInfo> SnapshotOnHolder()
+    {
+        EnsureHeld();
+        return Describe(Worker.Current?.Running);
+    }
 
     /// <summary>Describes every live coroutine; <paramref name="running"/> is the one the holder is running.</summary>
     private List<CoroutineInfo> Describe(CoroutineBase? running)

@@ -152,7 +152,9 @@ public sealed partial class Scheduler
         // flags come back when it does.
         int flags = *me.HookFlags;
         *me.HookFlags = flags & ~HookThreadState.RunningCoroutine;
+        LeaveCoroutineCode(me); // a thread the monitor detached rejoins before it schedules
         ParkCore(me);
+        EnterCoroutineCode(me);
         *me.HookFlags = flags;
     }
 
@@ -231,6 +233,7 @@ public sealed partial class Scheduler
 
     internal AsyncWaitNode RentAsyncNode(CoroutineBase owner)
     {
+        EnsureHeld();
         AsyncWaitNode? node = _freeNodes;
         if (node is null)
         {
@@ -249,6 +252,7 @@ public sealed partial class Scheduler
 
     internal void ReturnAsyncNode(AsyncWaitNode node)
     {
+        EnsureHeld();
         if (_freeNodeCount < MaxPooledNodes)
         {
             node.ListNext = _freeNodes;
@@ -257,11 +261,15 @@ public sealed partial class Scheduler
         }
     }
 
-    internal ContinuationItem RentContinuationItem() =>
-        _continuationItems.TryPop(out ContinuationItem? item) ? item : new ContinuationItem();
+    internal ContinuationItem RentContinuationItem()
+    {
+        EnsureHeld();
+        return _continuationItems.TryPop(out ContinuationItem? item) ? item : new ContinuationItem();
+    }
 
     internal void ReturnContinuationItem(ContinuationItem item)
     {
+        EnsureHeld();
         if (_continuationItems.Count < MaxPooledNodes)
         {
             _continuationItems.Push(item);
@@ -297,6 +305,11 @@ public sealed partial class Scheduler
         // Hook gates divert blocking calls only while coroutine code runs; the loop's own calls pass straight through.
         *me.HookFlags = owner is null ? 0 : HookThreadState.RunningCoroutine;
         _switches++;
+        if (owner is not null)
+        {
+            EnterCoroutineCode(me);
+        }
+
         try
         {
             item.Execute(me);
@@ -304,6 +317,11 @@ public sealed partial class Scheduler
         catch (Exception exception)
         {
             UnhandledExceptions.Report(owner, exception);
+        }
+
+        if (owner is not null)
+        {
+            LeaveCoroutineCode(me);
         }
 
         *me.HookFlags = 0;

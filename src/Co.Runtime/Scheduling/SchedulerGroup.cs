@@ -82,6 +82,7 @@ internal static class SchedulerGroup
 
             Volatile.Write(ref s_schedulers, schedulers);
             Diagnostics.CoMetrics.EnsureCreated();
+            BlockedSchedulerMonitor.StartIfEnabled(schedulers, s_options.BlockedSchedulerThreshold);
             Diagnostics.DumpSignal.RegisterIfRequested();
             return schedulers;
         }

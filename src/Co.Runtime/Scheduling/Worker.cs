@@ -39,6 +39,28 @@ internal sealed unsafe class Worker : IRunnable
     /// <summary>The coroutine whose code this thread is running; null between coroutines. Read by Coroutine.Id.</summary>
     internal CoroutineBase? Running { get; set; }
 
+    /// <summary>The worker holds the baton and runs the scheduler (or nothing): see <see cref="BatonState"/>.</summary>
+    internal const int InScheduler = 0;
+
+    /// <summary>The worker holds the baton and runs coroutine code: the monitor may detach it.</summary>
+    internal const int InCoroutine = 1;
+
+    /// <summary>The monitor gave the baton away while this worker ran coroutine code; it must rejoin before it touches
+    /// anything of the scheduler's.</summary>
+    internal const int Detached = 2;
+
+    /// <summary>
+    /// For the blocked-scheduler monitor (only maintained while it runs): <see cref="InScheduler"/> →
+    /// <see cref="InCoroutine"/> by the holder as it enters coroutine code, back by a compare-and-swap as it leaves;
+    /// <see cref="InCoroutine"/> → <see cref="Detached"/> by the monitor's compare-and-swap, after which the baton
+    /// belongs to another worker; <see cref="Detached"/> → <see cref="InScheduler"/> by this worker as it rejoins. The
+    /// two compare-and-swaps decide, exactly once, whether the worker left coroutine code as holder or was detached.
+    /// </summary>
+    internal int BatonState;
+
+    /// <summary>When the current coroutine step began (Environment.TickCount64), for the monitor.</summary>
+    internal long CoroutineEnteredMs;
+
     /// <summary>Set when the worker left its scheduler (idle spare timed out, or the scheduler stopped).</summary>
     internal bool Retired { get; set; }
 

@@ -106,7 +106,9 @@ public sealed class Pool<T> where T : class
             ?? Interlocked.CompareExchange(ref _perScheduler, new List<T>?[SchedulerGroup.All.Length], null)
             ?? _perScheduler!;
 
-        // Only this scheduler's coroutines touch this slot, one at a time.
+        // Only this scheduler's coroutines touch this slot, one at a time (a coroutine the blocked-scheduler monitor
+        // detached rejoins first).
+        coroutine.Scheduler.EnsureHeld();
         return perScheduler[coroutine.Scheduler.Id] ??= [];
     }
 }

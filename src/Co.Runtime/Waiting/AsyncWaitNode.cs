@@ -98,6 +98,7 @@ internal sealed class AsyncWaitNode : WaitNode, IRunnable, IValueTaskSource, IVa
         {
             if (_scheduler is not null)
             {
+                _scheduler.EnsureHeld(); // before the timer heap, a holder-only structure
                 StartTimer(timeoutMs);
             }
             else

@@ -35,6 +35,7 @@ internal static class Waits
         else
         {
             Worker worker = Worker.Current!;
+            worker.Scheduler.EnsureHeld(); // before the timer heap, a holder-only structure
             if (timeoutMs >= 0)
             {
                 node.StartTimer(timeoutMs);

@@ -1,0 +1,97 @@
+using Co.Scheduling;
+
+namespace Co;
+
+// The scheduler's side of the blocked-scheduler monitor (Scheduling/BlockedSchedulerMonitor.cs).
+//
+// A coroutine that blocks in a call the runtime never sees (a lock held elsewhere, Task.Result with hooks off, a FIFO
+// read) or computes for long holds its scheduler's baton: nothing else of that scheduler runs. The monitor detaches
+// such a holder (Worker.BatonState InCoroutine → Detached) and hands the baton to a spare, which carries on the loop.
+// The blocked call cannot be stopped from returning, so from then on, until its coroutine's next suspension point, the
+// detached thread runs that one coroutine's code alongside the scheduler's new holder — the one window in which the
+// baton invariant ("at most one thread runs this scheduler's code") holds for the scheduler but not for the coroutine.
+// What keeps the window safe: the detached thread touches nothing holder-only without rejoining first. Its enqueues
+// go through the inbox (it is not the holder); every holder-only structure reachable from coroutine code (the async
+// node and continuation pools, the timer heap, the id allocator and live table, Pool<T>'s per-scheduler store) calls
+// EnsureHeld first; and leaving coroutine code (a step's end, a park) checks BatonState with a compare-and-swap. To
+// rejoin, the detached worker enqueues its own resume and parks until a holder hands it the baton, as any parked
+// coroutine is resumed.
+public sealed partial class Scheduler
+{
+    /// <summary>Whether any scheduler is monitored: the per-step bookkeeping below runs only then.</summary>
+    private static volatile bool s_monitored;
+
+    /// <summary>Baton hand-offs made by the monitor (monitor thread only).</summary>
+    private long _handoffs;
+
+    /// <summary>The worker holding the baton (racy read, for the monitor).</summary>
+    internal Worker? Holder => Volatile.Read(ref _holder);
+
+    /// <summary>Hand-offs made by the monitor so far.</summary>
+    internal long HandoffCount => Interlocked.Read(ref _handoffs);
+
+    /// <summary>Turns the per-step bookkeeping on (before the monitor starts).</summary>
+    internal static void EnableMonitoring() => s_monitored = true;
+
+    /// <summary>
+    /// For holder-only structures that coroutine code reaches: a thread the monitor detached rejoins its scheduler
+    /// first (and goes on as its holder, in coroutine code). Costs one static read when the monitor is off.
+    /// </summary>
+    internal void EnsureHeld()
+    {
+        if (s_monitored && Worker.Current is { } me && ReferenceEquals(me.Scheduler, this) && Volatile.Read(ref me.BatonState) == Worker.Detached)
+        {
+            Rejoin(me, backInCoroutine: true);
+        }
+    }
+
+    /// <summary>Called by the monitor thread: detaches <paramref name="stuck"/> if it still runs the same coroutine
+    /// code, and hands the baton to a spare.</summary>
+    internal bool TryRescue(Worker stuck)
+    {
+        if (Interlocked.CompareExchange(ref stuck.BatonState, Worker.Detached, Worker.InCoroutine) != Worker.InCoroutine)
+        {
+            return false;
+        }
+
+        Interlocked.Increment(ref _handoffs);
+        HandBatonTo(TakeSpare());
+        return true;
+    }
+
+    /// <summary>The holder enters coroutine code.</summary>
+    private void EnterCoroutineCode(Worker me)
+    {
+        if (s_monitored)
+        {
+            me.CoroutineEnteredMs = Environment.TickCount64;
+            Volatile.Write(ref me.BatonState, Worker.InCoroutine);
+        }
+    }
+
+    /// <summary>The thread leaves coroutine code; if the monitor detached it meanwhile, it rejoins first.</summary>
+    private void LeaveCoroutineCode(Worker me)
+    {
+        if (s_monitored && Interlocked.CompareExchange(ref me.BatonState, Worker.InScheduler, Worker.InCoroutine) == Worker.Detached)
+        {
+            Rejoin(me, backInCoroutine: false);
+        }
+    }
+
+    /// <summary>Waits, as a parked coroutine does, until a holder hands this detached worker the baton back; then
+    /// reports the episode.</summary>
+    private void Rejoin(Worker me, bool backInCoroutine)
+    {
+        long blockedForMs = Environment.TickCount64 - me.CoroutineEnteredMs;
+        CoroutineBase? coroutine = me.Running;
+        Volatile.Write(ref me.BatonState, Worker.InScheduler);
+        Enqueue(me); // not the holder: through the inbox; its execution hands this thread the baton
+        me.Parker.Park();
+        if (backInCoroutine)
+        {
+            EnterCoroutineCode(me);
+        }
+
+        BlockedReports.Report(new SchedulerBlockedEventArgs(coroutine?.Id ?? -1, Id, TimeSpan.FromMilliseconds(blockedForMs), Environment.StackTrace));
+    }
+}
