@@ -33,6 +33,10 @@ public static partial class Coroutine
         remove => BlockedReports.Raised -= value;
     }
 
+    /// <summary>The bypass report: where coroutines blocked their scheduler without passing a hook (the blocked-scheduler
+    /// monitor's rescues, grouped by call site), most total blocking first. Empty while the monitor is off.</summary>
+    public static IReadOnlyList<BlockingSite> BlockingSites() => Diagnostics.BlockingSites.Snapshot();
+
     /// <summary>The id of the current coroutine, or -1 outside a coroutine (co's <c>coroutine_id</c>). With N
     /// schedulers, scheduler i runs ids i, i+N, i+2N, ...; the id of a finished coroutine is reused.</summary>
     public static int Id => Worker.Current?.Running?.Id ?? -1;

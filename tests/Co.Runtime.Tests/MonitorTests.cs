@@ -28,6 +28,9 @@ public class MonitorTests
         int reports = int.Parse(r.Result("reports"), CultureInfo.InvariantCulture);
         Assert.True(reports >= s_cases.Length, $"{reports} SchedulerBlocked reports for {s_cases.Length} blocked coroutines\n{r.Describe()}");
         Assert.Equal("True", r.Result("report_has_stack"));
+        Assert.Contains("MonitorScenario", r.Result("top_site"));
+        Assert.True(int.Parse(r.Result("top_site_count"), CultureInfo.InvariantCulture) >= s_cases.Length && long.Parse(r.Result("top_site_total_ms"), CultureInfo.InvariantCulture) >= 3 * 400,
+            $"the bypass report's top site: {r.Result("top_site")} ×{r.Result("top_site_count")}, {r.Result("top_site_total_ms")} ms\n{r.Describe()}");
         HashSet<string> reportedIds = r.Result("report_ids").Split(',').ToHashSet();
         Assert.All(s_cases, name => Assert.Contains(r.Result($"{name}_id"), reportedIds));
     }
@@ -43,6 +46,7 @@ public class MonitorTests
         }
 
         Assert.Equal("0", r.Result("reports"));
+        Assert.Equal("0", r.Result("top_site_count"));
     }
 
     [Fact]

@@ -106,6 +106,15 @@ internal static partial class MonitorScenario
             Console.Out.WriteLine($"RESULT report_has_stack={reports.All(r => r.StackAtRejoin.Contains("MonitorScenario", StringComparison.Ordinal))}");
         }
 
+        IReadOnlyList<BlockingSite> sites = Coroutine.BlockingSites();
+        BlockingSite? top = sites.Count > 0 ? sites[0] : null;
+        Console.Out.WriteLine($"RESULT top_site={top?.CallSite.Replace(' ', '_')}");
+        Console.Out.WriteLine($"RESULT top_site_count={top?.Count ?? 0}");
+        Console.Out.WriteLine($"RESULT top_site_total_ms={(long)(top?.Total.TotalMilliseconds ?? 0)}");
+        lock (reports)
+        {
+        }
+
         return 0;
     }
 

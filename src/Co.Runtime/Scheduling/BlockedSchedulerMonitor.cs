@@ -17,6 +17,7 @@ internal static class BlockedSchedulerMonitor
         }
 
         Scheduler.EnableMonitoring();
+        Diagnostics.BlockingSites.Collect();
         long thresholdMs = Math.Max((long)threshold.TotalMilliseconds, 1);
         int periodMs = (int)Math.Clamp(thresholdMs / 2, 1, 1000);
         var thread = new Thread(() => Watch(schedulers, thresholdMs, periodMs)) { IsBackground = true, Name = "Co blocked-scheduler monitor" };

@@ -1,0 +1,70 @@
+using Co.Scheduling;
+
+namespace Co.Diagnostics;
+
+/// <summary>
+/// The bypass report: calls that blocked a scheduler without passing a hook, grouped by call site — built from the
+/// blocked-scheduler monitor's rescues. The site is the first frame of the rescued coroutine's stack at its rejoin that
+/// is not the runtime's own (namespace Co outside Co.Tests/samples, and System): the method that blocked, since it is
+/// still on the stack at the coroutine's next suspension point unless it returned first.
+/// </summary>
+internal static class BlockingSites
+{
+    private static readonly Lock s_lock = new();
+    private static readonly Dictionary<string, (int Count, TimeSpan Total, TimeSpan Longest)> s_sites = [];
+    private static int s_subscribed;
+
+    /// <summary>Starts collecting (the monitor calls it as it starts).</summary>
+    public static void Collect()
+    {
+        if (Interlocked.Exchange(ref s_subscribed, 1) == 0)
+        {
+            BlockedReports.Raised += (_, report) => Add(report);
+        }
+    }
+
+    /// <summary>The sites so far, most total blocking first.</summary>
+    public static IReadOnlyList<BlockingSite> Snapshot()
+    {
+        lock (s_lock)
+        {
+            return s_sites
+                .Select(pair => new BlockingSite(pair.Key, pair.Value.Count, pair.Value.Total, pair.Value.Longest))
+                .OrderByDescending(site => site.Total)
+                .ToList();
+        }
+    }
+
+    private static void Add(SchedulerBlockedEventArgs report)
+    {
+        string site = SiteOf(report.StackAtRejoin);
+        lock (s_lock)
+        {
+            (int count, TimeSpan total, TimeSpan longest) = s_sites.GetValueOrDefault(site);
+            s_sites[site] = (count + 1, total + report.BlockedFor, report.BlockedFor > longest ? report.BlockedFor : longest);
+        }
+    }
+
+    private static string SiteOf(string stack)
+    {
+        foreach (string raw in stack.Split('\n'))
+        {
+            string line = raw.Trim();
+            if (!line.StartsWith("at ", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            string frame = line[3..];
+            bool runtime = frame.StartsWith("System.", StringComparison.Ordinal) ||
+                           (frame.StartsWith("Co.", StringComparison.Ordinal) && !frame.StartsWith("Co.Tests.", StringComparison.Ordinal));
+            if (!runtime)
+            {
+                int fileInfo = frame.IndexOf(" in ", StringComparison.Ordinal);
+                return fileInfo > 0 ? frame[..fileInfo] : frame;
+            }
+        }
+
+        return "(no frame outside the runtime)";
+    }
+}
