@@ -12,9 +12,10 @@ namespace Co;
 /// coroutineizing other libraries that expose a socket and a non-blocking API.
 /// </summary>
 /// <remarks>
-/// Readiness is edge-triggered: always attempt the operation first and wait only after EAGAIN. The descriptor is
-/// registered with the poller on its first wait and stays registered; close it with <see cref="Sock.Close"/> so that
-/// the registration (and any coroutine still waiting) is released.
+/// A wait returns at once when the socket is ready already (one zero-timeout poll), as co's does: libraries such as
+/// libpq ask to wait for "writable" before they have written anything, when no new readiness edge would ever come.
+/// Otherwise the coroutine waits on the poller. The registration is checked on every wait (one epoll_ctl), because the
+/// library owns the socket and may close it and open another under the same number at any time.
 /// </remarks>
 public sealed class IoEvent
 {
@@ -41,7 +42,10 @@ public sealed class IoEvent
     public bool Wait(int ms = -1)
     {
         Worker worker = Sock.RequireCoroutineWorker(nameof(IoEvent) + "." + nameof(Wait), ms, out CoroutineBase coroutine);
-        int error = Sock.ToInt(_fd, out int fd) ? IoWaits.WaitReady(worker, fd, _read, Sock.DeadlineOf(ms)) : Errno.EBADF;
+        int error = !Sock.ToInt(_fd, out int fd) ? Errno.EBADF
+            : !Registered(worker, fd, out error) ? error
+            : SocketCalls.IsReadyNow(fd, _read) ? 0
+            : IoWaits.WaitReady(worker, fd, _read, Sock.DeadlineOf(ms));
         if (error != 0)
         {
             Sock.Fail(coroutine, error);
@@ -64,10 +68,25 @@ public sealed class IoEvent
             return ValueTask.FromCanceled<bool>(cancellationToken);
         }
 
-        int error = Errno.EBADF;
-        AsyncWaitNode? node = Sock.ToInt(_fd, out int fd)
-            ? IoWaits.BeginWait(worker, coroutine, fd, _read, IoOperation.OperationKind.Readiness, default, 0, ms, cancellationToken, out error)
-            : null;
+        if (!Sock.ToInt(_fd, out int fd))
+        {
+            Sock.Fail(coroutine, Errno.EBADF);
+            return new ValueTask<bool>(false);
+        }
+
+        if (!Registered(worker, fd, out int error))
+        {
+            Sock.Fail(coroutine, error);
+            return new ValueTask<bool>(false);
+        }
+
+        if (SocketCalls.IsReadyNow(fd, _read))
+        {
+            Sock.Succeed(coroutine, 0);
+            return new ValueTask<bool>(true);
+        }
+
+        AsyncWaitNode? node = IoWaits.BeginWait(worker, coroutine, fd, _read, IoOperation.OperationKind.Readiness, default, 0, ms, cancellationToken, out error);
         if (node is null)
         {
             Sock.Fail(coroutine, error);
@@ -76,4 +95,10 @@ public sealed class IoEvent
 
         return new ValueTask<bool>(node, node.Token);
     }
+
+    /// <summary>Registers <paramref name="fd"/> with the poller, or checks that its registration is still the kernel's
+    /// (the library may have closed the socket and opened another under the number); false with the errno for a
+    /// descriptor that cannot be polled (EBADF, or EPERM for a regular file).</summary>
+    private static bool Registered(Worker worker, int fd, out int error) =>
+        PollDescriptorTable.Instance.GetOrRegisterVerified(fd, worker.Scheduler, out error) is not null;
 }

@@ -404,8 +404,8 @@ internal static partial class ManagedScenarios
 
     /// <summary>
     /// SemaphoreSlim and ManualResetEventSlim waits in coroutines: 50 coroutines on one scheduler wait on a semaphore and
-    /// 50 on an event that a plain thread releases and sets after 200 ms — with hooks all 100 wait at once and a ticker
-    /// coroutine keeps ticking; without (the control) the first wait blocks the scheduler thread, so only one ever waits.
+    /// 50 on an event that a plain thread releases and sets once all are waiting — with hooks all 100 wait at once;
+    /// without (the control) the first wait blocks the scheduler thread, so only one ever waits.
     /// Timeouts and cancellation give what a plain thread gets.
     /// </summary>
     public static void SyncPrimitives(bool hooks)
@@ -422,9 +422,16 @@ internal static partial class ManagedScenarios
         using var gate = new ManualResetEventSlim(false);
         int waiting = 0;
         int maxWaiting = 0;
+        // Released once every coroutine is waiting (or after a bound: without hooks only one ever waits, since its wait
+        // blocks the scheduler thread).
         var releaser = new Thread(() =>
         {
-            Thread.Sleep(200);
+            var bound = System.Diagnostics.Stopwatch.StartNew();
+            while (Volatile.Read(ref waiting) < 2 * each && bound.ElapsedMilliseconds < (hooks ? 10_000 : 500))
+            {
+                Thread.Sleep(5);
+            }
+
             semaphore.Release(each);
             gate.Set();
         });

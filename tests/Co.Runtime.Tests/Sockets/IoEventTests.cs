@@ -98,6 +98,26 @@ public class IoEventTests
         await reader;
     }
 
+    /// <summary>
+    /// A socket that is ready already — writable from the start, with nothing written yet, as libpq's connect asks —
+    /// is reported at once by every wait, sync and async, not only by the first (the poller's edge is spent by then).
+    /// </summary>
+    [Fact]
+    public async Task IoEvent_OnASocketReadyAlready_ReturnsAtOnce_EveryTime()
+    {
+        using SockPair p = await Loop.Pair();
+        (bool Sync1, bool Sync2, bool Async1, bool Async2) results = await CoRun.Async(async () =>
+        {
+            var writable = new IoEvent(p.Client, IoEventType.Write);
+            bool sync1 = writable.Wait(2_000);
+            bool sync2 = writable.Wait(2_000);
+            bool async1 = await writable.WaitAsync(2_000);
+            bool async2 = await writable.WaitAsync(2_000);
+            return (sync1, sync2, async1, async2);
+        });
+        Assert.Equal((true, true, true, true), results);
+    }
+
     [Fact]
     public async Task Async_IoEventRead_CoroutineizesRawRecv()
     {

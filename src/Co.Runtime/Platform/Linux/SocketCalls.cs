@@ -80,4 +80,15 @@ internal static unsafe partial class SocketCalls
 
     [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
     public static partial int Fcntl(int fd, int command, int argument);
+
+    [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
+    private static partial int Poll(long* fds, nuint count, int timeout);
+
+    /// <summary>Whether <paramref name="fd"/> is ready to read (else write) right now — or has an error or hang-up a
+    /// call would report: a zero-timeout poll, level-triggered, unlike the poller's edges.</summary>
+    public static bool IsReadyNow(int fd, bool read)
+    {
+        long pollfd = (long)(uint)fd | ((long)(read ? 0x1 : 0x4) << 32); // struct pollfd { fd; events; revents; }
+        return Poll(&pollfd, 1, 0) > 0;
+    }
 }
