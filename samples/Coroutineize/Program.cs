@@ -2,7 +2,7 @@
 // PQconsumeInput, PQisBusy, PQgetResult) driven by IoEvent on PQsocket, which co prefers where a library offers one —
 // and hooked — the blocking PQexec with Co.Hooks.Enable(). Each way runs in a child process of this program.
 using Coroutineize;
-using Coroutineize.Postgres;
+using Co.Samples;
 using Coroutineize.Running;
 
 Options options;
@@ -27,7 +27,7 @@ if (options.Way is not null)
     return Child.Run(options);
 }
 
-using LocalPostgres postgres = LocalPostgres.Resolve(options.Pg);
+using LocalPostgres postgres = LocalPostgres.Resolve(options.Pg, mayStart: true);
 if (postgres.ConnInfo is null)
 {
     Console.Error.WriteLine($"Coroutineize needs a PostgreSQL server: {postgres.Note}.\n"

@@ -1,4 +1,5 @@
 using ThirdPartyClients.Display;
+using Co.Samples;
 using ThirdPartyClients.Postgres;
 using ThirdPartyClients.Running;
 

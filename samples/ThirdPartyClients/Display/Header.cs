@@ -4,12 +4,12 @@ namespace ThirdPartyClients.Display;
 internal static class Header
 {
     /// <summary>Prints the set-up of this run; <paramref name="postgres"/> says where PostgreSQL came from.</summary>
-    public static void Print(Options options, string? postgres)
+    public static void Print(Options options, string postgres)
     {
         Console.WriteLine("Co for .NET: unmodified third-party clients making blocking calls from coroutines");
         Console.WriteLine($"per client: {options.Requests} sync coroutines on ONE scheduler, one blocking request each; every server answers " +
             $"after {options.DelayMs} ms (one at a time: {options.Requests * options.DelayMs / 1000.0:0.00} s)");
-        Console.WriteLine(postgres ?? "PostgreSQL: none found (set CO_TEST_PG or --pg, or install postgresql)");
+        Console.WriteLine($"PostgreSQL: {postgres}");
         Console.WriteLine();
     }
 }

@@ -1,12 +1,13 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 
-namespace ThirdPartyClients.Postgres;
+namespace Co.Samples;
 
 /// <summary>
-/// Where the PostgreSQL rows get a server: <c>--pg</c>, else CO_TEST_PG, else — when PostgreSQL is installed and the
-/// demo runs from its repository — a throwaway server started with the tests' own script (tests/services/postgres.sh:
+/// Where a sample gets a PostgreSQL server: <c>--pg</c>, else CO_TEST_PG, else — when PostgreSQL is installed and the
+/// sample runs from its repository — a throwaway server started with the tests' own script (tests/services/postgres.sh:
 /// a temporary cluster on 127.0.0.1, trust auth) and removed on <see cref="Dispose"/>. Nothing is ever installed.
+/// Shared by samples/ThirdPartyClients and samples/Coroutineize (linked into both projects).
 /// </summary>
 internal sealed class LocalPostgres : IDisposable
 {
@@ -14,7 +15,9 @@ internal sealed class LocalPostgres : IDisposable
     private readonly string? _directory;
     private int _stopped;
 
-    private LocalPostgres(string? conninfo, string? note, string? script = null, string? directory = null)
+    private const string Hint = "set CO_TEST_PG or --pg, or install postgresql";
+
+    private LocalPostgres(string? conninfo, string note, string? script = null, string? directory = null)
     {
         ConnInfo = conninfo;
         Note = note;
@@ -25,8 +28,8 @@ internal sealed class LocalPostgres : IDisposable
     /// <summary>The libpq connection string, or null when there is no server.</summary>
     public string? ConnInfo { get; }
 
-    /// <summary>Where the server came from, or why there is none, for the header.</summary>
-    public string? Note { get; }
+    /// <summary>Where the server came from, or why there is none.</summary>
+    public string Note { get; }
 
     /// <summary>Finds or starts a server; <paramref name="mayStart"/> false only looks at the given string and the
     /// environment.</summary>
@@ -34,31 +37,36 @@ internal sealed class LocalPostgres : IDisposable
     {
         if (!string.IsNullOrWhiteSpace(given))
         {
-            return new LocalPostgres(given, "PostgreSQL: --pg");
+            return new LocalPostgres(given, "--pg");
         }
 
         string? fromEnvironment = Environment.GetEnvironmentVariable("CO_TEST_PG");
         if (!string.IsNullOrWhiteSpace(fromEnvironment))
         {
-            return new LocalPostgres(fromEnvironment, "PostgreSQL: CO_TEST_PG");
+            return new LocalPostgres(fromEnvironment, "CO_TEST_PG");
         }
 
         if (!mayStart)
         {
-            return new LocalPostgres(null, null);
+            return new LocalPostgres(null, $"none given ({Hint})");
         }
 
-        // The script would install missing packages when run as root; the demo only uses what is already there.
+        // The script would install missing packages when run as root; the samples only use what is already there.
         string? script = FindScript();
-        if (script is null || !Directory.Exists("/usr/lib/postgresql") || !NativeLibrary.TryLoad("libpq.so.5", out _))
+        if (script is null)
         {
-            return new LocalPostgres(null, null);
+            return new LocalPostgres(null, $"none found: tests/services/postgres.sh is not above the binaries ({Hint})");
+        }
+
+        if (!Directory.Exists("/usr/lib/postgresql") || !NativeLibrary.TryLoad("libpq.so.5", out _))
+        {
+            return new LocalPostgres(null, $"none found: PostgreSQL (server and libpq.so.5) is not installed ({Hint})");
         }
 
         return StartWith(script);
     }
 
-    /// <summary>Stops and removes the server this demo started, if any.</summary>
+    /// <summary>Stops and removes the server this sample started, if any.</summary>
     public void Dispose()
     {
         if (_script is not null && _directory is not null && Interlocked.Exchange(ref _stopped, 1) == 0)
@@ -75,10 +83,10 @@ internal sealed class LocalPostgres : IDisposable
         string? directory = ExportedValue(output, "CO_TEST_PG_DIR");
         if (exitCode != 0 || conninfo is null || directory is null)
         {
-            return new LocalPostgres(null, $"PostgreSQL: could not start a local server ({Path.GetFileName(script)} start exited {exitCode})");
+            return new LocalPostgres(null, $"could not start a local server ({Path.GetFileName(script)} start exited {exitCode})");
         }
 
-        var server = new LocalPostgres(conninfo, $"PostgreSQL: a throwaway local server ({conninfo}), removed at the end", script, directory);
+        var server = new LocalPostgres(conninfo, $"a throwaway local server ({conninfo}), removed at the end", script, directory);
         Console.CancelKeyPress += (_, _) => server.Dispose(); // Ctrl-C must not leave a postmaster behind
         return server;
     }
@@ -91,7 +99,7 @@ internal sealed class LocalPostgres : IDisposable
         return line?[prefix.Length..].Trim().Trim('\'');
     }
 
-    /// <summary>tests/services/postgres.sh in one of the folders above the demo's binaries (the repository).</summary>
+    /// <summary>tests/services/postgres.sh in one of the folders above the sample's binaries (the repository).</summary>
     private static string? FindScript()
     {
         for (DirectoryInfo? folder = new(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
