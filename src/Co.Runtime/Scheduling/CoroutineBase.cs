@@ -26,6 +26,9 @@ internal abstract class CoroutineBase : SynchronizationContext, IRunnable
 
     internal Scheduler Scheduler { get; }
 
+    /// <summary>The coroutine's id slot on its scheduler (its id is Id + N × slot), valid while it is live.</summary>
+    private int _slot;
+
     /// <summary>The coroutine id (co's formula: scheduler i runs ids i, i+N, ...); -1 until the coroutine starts.</summary>
     internal int Id { get; private set; } = -1;
 
@@ -81,15 +84,16 @@ internal abstract class CoroutineBase : SynchronizationContext, IRunnable
     /// <summary>Takes an id from the scheduler; runs on the baton holder when the coroutine starts.</summary>
     protected void AssignId()
     {
-        Id = Scheduler.AllocateId();
-        Scheduler.TrackStarted(this);
+        _slot = Scheduler.AllocateSlot();
+        Id = Scheduler.IdOf(_slot);
+        Scheduler.TrackStarted(this, _slot);
     }
 
     /// <summary>Gives the id back; runs on the baton holder when the coroutine has finished.</summary>
     protected void ReleaseId()
     {
         Scheduler.EnsureHeld();
-        Scheduler.TrackFinished(this);
-        Scheduler.ReleaseId(Id);
+        Scheduler.TrackFinished(this, _slot);
+        Scheduler.ReleaseSlot(_slot);
     }
 }

@@ -8,7 +8,7 @@ namespace Co;
 // on other threads (metrics) see slightly stale values, and the dump reads the live table on the holder itself.
 public sealed partial class Scheduler
 {
-    /// <summary>Live coroutines by id slot ((id - Id) / N, ids being reused, slots stay dense); holder only.</summary>
+    /// <summary>Live coroutines by id slot (freed slots are reused first, so the table stays dense); holder only.</summary>
     private CoroutineBase?[] _live = new CoroutineBase?[64];
 
     private int _liveCount;
@@ -30,9 +30,8 @@ public sealed partial class Scheduler
     internal int QueueLength => _local.Count + _inbox.Count;
 
     /// <summary>Records a coroutine that got its id; holder only.</summary>
-    internal void TrackStarted(CoroutineBase coroutine)
+    internal void TrackStarted(CoroutineBase coroutine, int slot)
     {
-        int slot = (coroutine.Id - Id) / _schedulerCount;
         if (slot >= _live.Length)
         {
             Array.Resize(ref _live, Math.Max(slot + 1, _live.Length * 2));
@@ -44,9 +43,8 @@ public sealed partial class Scheduler
     }
 
     /// <summary>Forgets a coroutine that finished; holder only.</summary>
-    internal void TrackFinished(CoroutineBase coroutine)
+    internal void TrackFinished(CoroutineBase coroutine, int slot)
     {
-        int slot = (coroutine.Id - Id) / _schedulerCount;
         if ((uint)slot < (uint)_live.Length && ReferenceEquals(_live[slot], coroutine))
         {
             _live[slot] = null;

@@ -40,8 +40,8 @@ public sealed partial class Scheduler
     private readonly List<Worker> _spares = [];
     private readonly Lock _sparesLock = new();
 
-    /// <summary>Freed coroutine ids, reused first; holder only.</summary>
-    private readonly Stack<int> _freeIds = new();
+    /// <summary>Freed id slots (a coroutine's id is Id + N × slot), reused first; holder only.</summary>
+    private readonly Stack<int> _freeSlots = new();
 
     /// <summary>Pooled yield items; holder only.</summary>
     private readonly Stack<ContinuationItem> _continuationItems = new();
@@ -227,9 +227,13 @@ public sealed partial class Scheduler
     /// <summary>Whether a descriptor is still registered with this scheduler's poller (any thread).</summary>
     internal bool IsStillRegistered(int fd, ulong token) => _poller.IsRegistered(fd, token);
 
-    internal int AllocateId() => _freeIds.TryPop(out int id) ? id : Id + _schedulerCount * _idsIssued++;
+    /// <summary>A slot for a starting coroutine (a freed one first); its id is <see cref="IdOf"/>.</summary>
+    internal int AllocateSlot() => _freeSlots.TryPop(out int slot) ? slot : _idsIssued++;
 
-    internal void ReleaseId(int id) => _freeIds.Push(id);
+    /// <summary>co's id of slot <paramref name="slot"/> on this scheduler: i, i + N, i + 2N, …</summary>
+    internal int IdOf(int slot) => Id + (_schedulerCount * slot);
+
+    internal void ReleaseSlot(int slot) => _freeSlots.Push(slot);
 
     internal AsyncWaitNode RentAsyncNode(CoroutineBase owner)
     {
