@@ -176,6 +176,7 @@ public static partial class Coroutine
     public static IReadOnlyList<CoroutineInfo> Dump(int timeoutMs = 500)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(timeoutMs);
+        CoroutineBase.TimingWaits = true; // from now on waits record their start (see WaitingFor)
         var all = new List<CoroutineInfo>();
         foreach (Scheduler scheduler in SchedulerGroup.Started)
         {

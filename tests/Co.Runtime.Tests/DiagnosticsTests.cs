@@ -18,6 +18,7 @@ public partial class DiagnosticsTests
     [Fact]
     public async Task Dump_ShowsWhatEachParkedCoroutineWaitsOn_AndForgetsFinishedOnes()
     {
+        _ = Coroutine.Dump(); // the first dump turns the timing of waits on
         var gate = new Event(manualReset: true);
         var channel = new Chan<int>(1);
         int[] ids = [-1, -1, -1, -1];

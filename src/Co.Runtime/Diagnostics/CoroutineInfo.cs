@@ -7,13 +7,14 @@ namespace Co;
 /// <param name="State">Running, runnable (in its scheduler's queue) or waiting.</param>
 /// <param name="WaitingOn">What it waits on — "fd 12 read", "sleep", "Event", "Chan&lt;Int32&gt;", "WaitGroup",
 /// "CoMutex" — with the remaining timeout when there is one; null unless waiting.</param>
-/// <param name="WaitingFor">How long it has waited so far; null unless waiting.</param>
+/// <param name="WaitingFor">How long it has waited so far; null unless waiting, and for a wait that began before the
+/// process's first dump (waits are timed only from then on, so a process that never dumps pays nothing for it).</param>
 public sealed record CoroutineInfo(int Id, int SchedulerId, CoroutineKind Kind, CoroutineState State, string? WaitingOn, TimeSpan? WaitingFor)
 {
     /// <summary>One line, as <see cref="Coroutine.DumpTo"/> writes it.</summary>
     public override string ToString() =>
         State == CoroutineState.Waiting
-            ? $"coroutine {Id} (scheduler {SchedulerId}, {Kind.ToString().ToLowerInvariant()}): waiting on {WaitingOn} for {WaitingFor!.Value.TotalMilliseconds:0} ms"
+            ? $"coroutine {Id} (scheduler {SchedulerId}, {Kind.ToString().ToLowerInvariant()}): waiting on {WaitingOn}{(WaitingFor is { } waited ? $" for {waited.TotalMilliseconds:0} ms" : "")}"
             : $"coroutine {Id} (scheduler {SchedulerId}, {Kind.ToString().ToLowerInvariant()}): {State.ToString().ToLowerInvariant()}";
 }
 

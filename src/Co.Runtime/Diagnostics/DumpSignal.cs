@@ -22,6 +22,7 @@ internal static class DumpSignal
             return;
         }
 
+        Scheduling.CoroutineBase.TimingWaits = true;
         s_registration ??= PosixSignalRegistration.Create((PosixSignal)SigUsr2, context =>
         {
             context.Cancel = true;

@@ -33,7 +33,8 @@ internal static class WaitDescriptions
             what += $" (timeout in {Math.Max(Clock.MsUntil(node.Deadline), 0)} ms)";
         }
 
-        TimeSpan waited = TimeSpan.FromMilliseconds(Math.Max(nowMs - coroutine.WaitStartedMs, 0));
+        long started = coroutine.WaitStartedMs;
+        TimeSpan? waited = started == CoroutineBase.UnknownStart ? null : TimeSpan.FromMilliseconds(Math.Max(nowMs - started, 0));
         return new CoroutineInfo(coroutine.Id, coroutine.Scheduler.Id, kind, CoroutineState.Waiting, what, waited);
     }
 

@@ -17,6 +17,7 @@ internal static class BlockedSchedulerMonitor
         }
 
         Scheduler.EnableMonitoring();
+        CoroutineBase.TimingWaits = true;
         Diagnostics.BlockingSites.Collect();
         long thresholdMs = Math.Max((long)threshold.TotalMilliseconds, 1);
         int periodMs = (int)Math.Clamp(thresholdMs / 2, 1, 1000);

@@ -47,7 +47,15 @@ internal abstract class CoroutineBase : SynchronizationContext, IRunnable
     /// Written by the coroutine as it parks and resumes; read by the dump on its scheduler's holder.</summary>
     internal WaitNode? CurrentWait { get; private set; }
 
-    /// <summary>When <see cref="CurrentWait"/> began (Environment.TickCount64: cheap, millisecond resolution).</summary>
+    /// <summary>The value of <see cref="WaitStartedMs"/> while waits are not being timed.</summary>
+    internal const long UnknownStart = long.MinValue;
+
+    /// <summary>Whether waits record when they start: off until someone asks (the first <see cref="Coroutine.Dump"/>,
+    /// CO_DUMP_SIGNAL, the blocked-scheduler monitor), so that a process that never dumps does not read the clock on
+    /// every wait.</summary>
+    internal static volatile bool TimingWaits;
+
+    /// <summary>When <see cref="CurrentWait"/> began (Environment.TickCount64), or <see cref="UnknownStart"/>.</summary>
     internal long WaitStartedMs { get; private set; }
 
     CoroutineBase? IRunnable.Owner => this;
@@ -55,7 +63,7 @@ internal abstract class CoroutineBase : SynchronizationContext, IRunnable
     /// <summary>Records that the coroutine parks in <paramref name="node"/>.</summary>
     internal void NoteWaiting(WaitNode node)
     {
-        WaitStartedMs = Environment.TickCount64;
+        WaitStartedMs = TimingWaits ? Environment.TickCount64 : UnknownStart;
         CurrentWait = node;
     }
 
