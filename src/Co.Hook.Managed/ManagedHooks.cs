@@ -29,7 +29,10 @@ internal sealed unsafe class ManagedHooks : IHookLayer
     internal static void Register()
     {
         Hooks.Register(new ManagedHooks());
-        Co.Hook.Gates.DivertCounters.AddSource(static () => ("managed", Diversions.Count));
+        foreach (Target target in Targets())
+        {
+            Co.Hook.Gates.DivertCounters.AddSource(() => (target.Name, Diversions.CountOf(target.Hook)));
+        }
     }
 
     public void Enable(IDictionary<string, string> status)
@@ -102,54 +105,56 @@ internal sealed unsafe class ManagedHooks : IHookLayer
         Type segments = typeof(IList<ArraySegment<byte>>);
         return
         [
-            new("Socket.Receive(byte[], int, int, SocketFlags, out SocketError)", socket.GetMethod(nameof(Socket.Receive), Instance, [typeof(byte[]), typeof(int), typeof(int), typeof(SocketFlags), error]), nameof(SocketReplacements.ReceiveArray),
+            new(ManagedHook.ReceiveArray, "Socket.Receive(byte[], int, int, SocketFlags, out SocketError)", socket.GetMethod(nameof(Socket.Receive), Instance, [typeof(byte[]), typeof(int), typeof(int), typeof(SocketFlags), error]), nameof(SocketReplacements.ReceiveArray),
                 original => SocketReplacements.ReceiveArrayOriginal = (delegate*<Socket, byte[], int, int, SocketFlags, out SocketError, int>)original),
-            new("Socket.Receive(Span<byte>, SocketFlags, out SocketError)", socket.GetMethod(nameof(Socket.Receive), Instance, [typeof(Span<byte>), typeof(SocketFlags), error]), nameof(SocketReplacements.ReceiveSpan),
+            new(ManagedHook.ReceiveSpan, "Socket.Receive(Span<byte>, SocketFlags, out SocketError)", socket.GetMethod(nameof(Socket.Receive), Instance, [typeof(Span<byte>), typeof(SocketFlags), error]), nameof(SocketReplacements.ReceiveSpan),
                 original => SocketReplacements.ReceiveSpanOriginal = (delegate*<Socket, Span<byte>, SocketFlags, out SocketError, int>)original),
-            new("Socket.Receive(IList<ArraySegment<byte>>, SocketFlags, out SocketError)", socket.GetMethod(nameof(Socket.Receive), Instance, [segments, typeof(SocketFlags), error]), nameof(SocketReplacements.ReceiveList),
+            new(ManagedHook.ReceiveList, "Socket.Receive(IList<ArraySegment<byte>>, SocketFlags, out SocketError)", socket.GetMethod(nameof(Socket.Receive), Instance, [segments, typeof(SocketFlags), error]), nameof(SocketReplacements.ReceiveList),
                 original => SocketReplacements.ReceiveListOriginal = (delegate*<Socket, IList<ArraySegment<byte>>, SocketFlags, out SocketError, int>)original),
-            new("Socket.Send(byte[], int, int, SocketFlags, out SocketError)", socket.GetMethod(nameof(Socket.Send), Instance, [typeof(byte[]), typeof(int), typeof(int), typeof(SocketFlags), error]), nameof(SocketReplacements.SendArray),
+            new(ManagedHook.SendArray, "Socket.Send(byte[], int, int, SocketFlags, out SocketError)", socket.GetMethod(nameof(Socket.Send), Instance, [typeof(byte[]), typeof(int), typeof(int), typeof(SocketFlags), error]), nameof(SocketReplacements.SendArray),
                 original => SocketReplacements.SendArrayOriginal = (delegate*<Socket, byte[], int, int, SocketFlags, out SocketError, int>)original),
-            new("Socket.Send(ReadOnlySpan<byte>, SocketFlags, out SocketError)", socket.GetMethod(nameof(Socket.Send), Instance, [typeof(ReadOnlySpan<byte>), typeof(SocketFlags), error]), nameof(SocketReplacements.SendSpan),
+            new(ManagedHook.SendSpan, "Socket.Send(ReadOnlySpan<byte>, SocketFlags, out SocketError)", socket.GetMethod(nameof(Socket.Send), Instance, [typeof(ReadOnlySpan<byte>), typeof(SocketFlags), error]), nameof(SocketReplacements.SendSpan),
                 original => SocketReplacements.SendSpanOriginal = (delegate*<Socket, ReadOnlySpan<byte>, SocketFlags, out SocketError, int>)original),
-            new("Socket.Send(IList<ArraySegment<byte>>, SocketFlags, out SocketError)", socket.GetMethod(nameof(Socket.Send), Instance, [segments, typeof(SocketFlags), error]), nameof(SocketReplacements.SendList),
+            new(ManagedHook.SendList, "Socket.Send(IList<ArraySegment<byte>>, SocketFlags, out SocketError)", socket.GetMethod(nameof(Socket.Send), Instance, [segments, typeof(SocketFlags), error]), nameof(SocketReplacements.SendList),
                 original => SocketReplacements.SendListOriginal = (delegate*<Socket, IList<ArraySegment<byte>>, SocketFlags, out SocketError, int>)original),
-            new("Socket.ReceiveFrom(byte[], int, int, SocketFlags, ref EndPoint)", socket.GetMethod(nameof(Socket.ReceiveFrom), Instance, [typeof(byte[]), typeof(int), typeof(int), typeof(SocketFlags), endPointRef]), nameof(SocketReplacements.ReceiveFromArray),
+            new(ManagedHook.ReceiveFromArray, "Socket.ReceiveFrom(byte[], int, int, SocketFlags, ref EndPoint)", socket.GetMethod(nameof(Socket.ReceiveFrom), Instance, [typeof(byte[]), typeof(int), typeof(int), typeof(SocketFlags), endPointRef]), nameof(SocketReplacements.ReceiveFromArray),
                 original => SocketReplacements.ReceiveFromArrayOriginal = (delegate*<Socket, byte[], int, int, SocketFlags, ref EndPoint, int>)original),
-            new("Socket.ReceiveFrom(Span<byte>, SocketFlags, ref EndPoint)", socket.GetMethod(nameof(Socket.ReceiveFrom), Instance, [typeof(Span<byte>), typeof(SocketFlags), endPointRef]), nameof(SocketReplacements.ReceiveFromSpan),
+            new(ManagedHook.ReceiveFromSpan, "Socket.ReceiveFrom(Span<byte>, SocketFlags, ref EndPoint)", socket.GetMethod(nameof(Socket.ReceiveFrom), Instance, [typeof(Span<byte>), typeof(SocketFlags), endPointRef]), nameof(SocketReplacements.ReceiveFromSpan),
                 original => SocketReplacements.ReceiveFromSpanOriginal = (delegate*<Socket, Span<byte>, SocketFlags, ref EndPoint, int>)original),
-            new("Socket.ReceiveFrom(Span<byte>, SocketFlags, SocketAddress)", socket.GetMethod(nameof(Socket.ReceiveFrom), Instance, [typeof(Span<byte>), typeof(SocketFlags), typeof(SocketAddress)]), nameof(SocketReplacements.ReceiveFromAddress),
+            new(ManagedHook.ReceiveFromAddress, "Socket.ReceiveFrom(Span<byte>, SocketFlags, SocketAddress)", socket.GetMethod(nameof(Socket.ReceiveFrom), Instance, [typeof(Span<byte>), typeof(SocketFlags), typeof(SocketAddress)]), nameof(SocketReplacements.ReceiveFromAddress),
                 original => SocketReplacements.ReceiveFromAddressOriginal = (delegate*<Socket, Span<byte>, SocketFlags, SocketAddress, int>)original),
-            new("Socket.SendTo(byte[], int, int, SocketFlags, EndPoint)", socket.GetMethod(nameof(Socket.SendTo), Instance, [typeof(byte[]), typeof(int), typeof(int), typeof(SocketFlags), typeof(EndPoint)]), nameof(SocketReplacements.SendToArray),
+            new(ManagedHook.SendToArray, "Socket.SendTo(byte[], int, int, SocketFlags, EndPoint)", socket.GetMethod(nameof(Socket.SendTo), Instance, [typeof(byte[]), typeof(int), typeof(int), typeof(SocketFlags), typeof(EndPoint)]), nameof(SocketReplacements.SendToArray),
                 original => SocketReplacements.SendToArrayOriginal = (delegate*<Socket, byte[], int, int, SocketFlags, EndPoint, int>)original),
-            new("Socket.SendTo(ReadOnlySpan<byte>, SocketFlags, EndPoint)", socket.GetMethod(nameof(Socket.SendTo), Instance, [typeof(ReadOnlySpan<byte>), typeof(SocketFlags), typeof(EndPoint)]), nameof(SocketReplacements.SendToSpan),
+            new(ManagedHook.SendToSpan, "Socket.SendTo(ReadOnlySpan<byte>, SocketFlags, EndPoint)", socket.GetMethod(nameof(Socket.SendTo), Instance, [typeof(ReadOnlySpan<byte>), typeof(SocketFlags), typeof(EndPoint)]), nameof(SocketReplacements.SendToSpan),
                 original => SocketReplacements.SendToSpanOriginal = (delegate*<Socket, ReadOnlySpan<byte>, SocketFlags, EndPoint, int>)original),
-            new("Socket.SendTo(ReadOnlySpan<byte>, SocketFlags, SocketAddress)", socket.GetMethod(nameof(Socket.SendTo), Instance, [typeof(ReadOnlySpan<byte>), typeof(SocketFlags), typeof(SocketAddress)]), nameof(SocketReplacements.SendToAddress),
+            new(ManagedHook.SendToAddress, "Socket.SendTo(ReadOnlySpan<byte>, SocketFlags, SocketAddress)", socket.GetMethod(nameof(Socket.SendTo), Instance, [typeof(ReadOnlySpan<byte>), typeof(SocketFlags), typeof(SocketAddress)]), nameof(SocketReplacements.SendToAddress),
                 original => SocketReplacements.SendToAddressOriginal = (delegate*<Socket, ReadOnlySpan<byte>, SocketFlags, SocketAddress, int>)original),
-            new("Socket.Accept()", socket.GetMethod(nameof(Socket.Accept), Instance, Type.EmptyTypes), nameof(SocketReplacements.Accept),
+            new(ManagedHook.Accept, "Socket.Accept()", socket.GetMethod(nameof(Socket.Accept), Instance, Type.EmptyTypes), nameof(SocketReplacements.Accept),
                 original => SocketReplacements.AcceptOriginal = (delegate*<Socket, Socket>)original),
-            new("Socket.Connect(EndPoint)", socket.GetMethod(nameof(Socket.Connect), Instance, [typeof(EndPoint)]), nameof(SocketReplacements.Connect),
+            new(ManagedHook.Connect, "Socket.Connect(EndPoint)", socket.GetMethod(nameof(Socket.Connect), Instance, [typeof(EndPoint)]), nameof(SocketReplacements.Connect),
                 original => SocketReplacements.ConnectOriginal = (delegate*<Socket, EndPoint, void>)original),
-            new("Socket.Poll(int, SelectMode)", socket.GetMethod(nameof(Socket.Poll), Instance, [typeof(int), typeof(SelectMode)]), nameof(SocketReplacements.Poll),
+            new(ManagedHook.Poll, "Socket.Poll(int, SelectMode)", socket.GetMethod(nameof(Socket.Poll), Instance, [typeof(int), typeof(SelectMode)]), nameof(SocketReplacements.Poll),
                 original => SocketReplacements.PollOriginal = (delegate*<Socket, int, SelectMode, bool>)original),
-            new("Socket.Select(IList, IList, IList, int)", socket.GetMethod(nameof(Socket.Select), BindingFlags.Static | BindingFlags.Public, [typeof(IList), typeof(IList), typeof(IList), typeof(int)]), nameof(SocketReplacements.Select),
+            new(ManagedHook.Select, "Socket.Select(IList, IList, IList, int)", socket.GetMethod(nameof(Socket.Select), BindingFlags.Static | BindingFlags.Public, [typeof(IList), typeof(IList), typeof(IList), typeof(int)]), nameof(SocketReplacements.Select),
                 original => SocketReplacements.SelectOriginal = (delegate*<IList?, IList?, IList?, int, void>)original),
-            new("Task.SpinThenBlockingWait(int, CancellationToken) (Task.Wait, .Result, GetAwaiter().GetResult())", typeof(Task).GetMethod("SpinThenBlockingWait", BindingFlags.Instance | BindingFlags.NonPublic, [typeof(int), typeof(CancellationToken)]), nameof(TaskWaitReplacement.SpinThenBlockingWait),
+            new(ManagedHook.TaskWait, "Task.SpinThenBlockingWait(int, CancellationToken) (Task.Wait, .Result, GetAwaiter().GetResult())", typeof(Task).GetMethod("SpinThenBlockingWait", BindingFlags.Instance | BindingFlags.NonPublic, [typeof(int), typeof(CancellationToken)]), nameof(TaskWaitReplacement.SpinThenBlockingWait),
                 original => TaskWaitReplacement.SpinThenBlockingWaitOriginal = (delegate*<Task, int, CancellationToken, bool>)original, typeof(TaskWaitReplacement)),
-            new("SemaphoreSlim.WaitCore(long, CancellationToken) (every SemaphoreSlim.Wait)", typeof(SemaphoreSlim).GetMethod("WaitCore", BindingFlags.Instance | BindingFlags.NonPublic, [typeof(long), typeof(CancellationToken)]), nameof(SyncPrimitiveReplacements.SemaphoreWaitCore),
+            new(ManagedHook.SemaphoreWait, "SemaphoreSlim.WaitCore(long, CancellationToken) (every SemaphoreSlim.Wait)", typeof(SemaphoreSlim).GetMethod("WaitCore", BindingFlags.Instance | BindingFlags.NonPublic, [typeof(long), typeof(CancellationToken)]), nameof(SyncPrimitiveReplacements.SemaphoreWaitCore),
                 original => SyncPrimitiveReplacements.SemaphoreWaitCoreOriginal = (delegate*<SemaphoreSlim, long, CancellationToken, bool>)original, typeof(SyncPrimitiveReplacements)),
-            new("ManualResetEventSlim.Wait(int, CancellationToken) (every ManualResetEventSlim.Wait)", typeof(ManualResetEventSlim).GetMethod(nameof(ManualResetEventSlim.Wait), BindingFlags.Instance | BindingFlags.Public, [typeof(int), typeof(CancellationToken)]), nameof(SyncPrimitiveReplacements.EventWait),
+            new(ManagedHook.EventWait, "ManualResetEventSlim.Wait(int, CancellationToken) (every ManualResetEventSlim.Wait)", typeof(ManualResetEventSlim).GetMethod(nameof(ManualResetEventSlim.Wait), BindingFlags.Instance | BindingFlags.Public, [typeof(int), typeof(CancellationToken)]), nameof(SyncPrimitiveReplacements.EventWait),
                 original => SyncPrimitiveReplacements.EventWaitOriginal = (delegate*<ManualResetEventSlim, int, CancellationToken, bool>)original, typeof(SyncPrimitiveReplacements)),
-            new("Thread.Sleep(int)", typeof(Thread).GetMethod(nameof(Thread.Sleep), BindingFlags.Static | BindingFlags.Public, [typeof(int)]), nameof(SleepReplacement.Sleep),
+            new(ManagedHook.Sleep, "Thread.Sleep(int)", typeof(Thread).GetMethod(nameof(Thread.Sleep), BindingFlags.Static | BindingFlags.Public, [typeof(int)]), nameof(SleepReplacement.Sleep),
                 original => SleepReplacement.SleepOriginal = (delegate*<int, void>)original, typeof(SleepReplacement)),
         ];
     }
 
-    /// <summary>One detoured method: its <see cref="Hooks.Status"/> name, the method (null if this runtime lacks it),
+    /// <summary>One detoured method: its counter, its <see cref="Hooks.Status"/> name (also its co.hooks.diverted tag), the method (null if this runtime lacks it),
     /// the replacement's name in <see cref="SocketReplacements"/> (or <paramref name="replacements"/>), and where the
     /// original goes.</summary>
-    private sealed class Target(string name, MethodInfo? method, string replacement, Action<nint> publishOriginal, Type? replacements = null)
+    private sealed class Target(ManagedHook hook, string name, MethodInfo? method, string replacement, Action<nint> publishOriginal, Type? replacements = null)
     {
+        public ManagedHook Hook { get; } = hook;
+
         public string Name { get; } = name;
 
         public MethodInfo? Method { get; } = method;

@@ -17,7 +17,7 @@ internal static unsafe class SleepReplacement
     {
         if (millisecondsTimeout >= Timeout.Infinite && BlockingCall.CanDivert())
         {
-            Diversions.Record();
+            Diversions.Record(ManagedHook.Sleep);
             if (millisecondsTimeout == 0)
             {
                 Coroutine.Yield();

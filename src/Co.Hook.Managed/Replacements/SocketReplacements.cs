@@ -42,7 +42,7 @@ internal static unsafe class SocketReplacements
 
     internal static int ReceiveArray(Socket socket, byte[] buffer, int offset, int size, SocketFlags flags, out SocketError errorCode)
     {
-        if (buffer is not null && Waited(socket, read: true) == SocketError.TimedOut)
+        if (buffer is not null && Waited(socket, read: true, ManagedHook.ReceiveArray) == SocketError.TimedOut)
         {
             errorCode = SocketError.TimedOut;
             return 0;
@@ -54,7 +54,7 @@ internal static unsafe class SocketReplacements
 
     internal static int ReceiveSpan(Socket socket, Span<byte> buffer, SocketFlags flags, out SocketError errorCode)
     {
-        if (Waited(socket, read: true) == SocketError.TimedOut)
+        if (Waited(socket, read: true, ManagedHook.ReceiveSpan) == SocketError.TimedOut)
         {
             errorCode = SocketError.TimedOut;
             return 0;
@@ -66,7 +66,7 @@ internal static unsafe class SocketReplacements
 
     internal static int ReceiveList(Socket socket, IList<ArraySegment<byte>> buffers, SocketFlags flags, out SocketError errorCode)
     {
-        if (buffers is not null && Waited(socket, read: true) == SocketError.TimedOut)
+        if (buffers is not null && Waited(socket, read: true, ManagedHook.ReceiveList) == SocketError.TimedOut)
         {
             errorCode = SocketError.TimedOut;
             return 0;
@@ -78,7 +78,7 @@ internal static unsafe class SocketReplacements
 
     internal static int SendArray(Socket socket, byte[] buffer, int offset, int size, SocketFlags flags, out SocketError errorCode)
     {
-        if (buffer is not null && Waited(socket, read: false) == SocketError.TimedOut)
+        if (buffer is not null && Waited(socket, read: false, ManagedHook.SendArray) == SocketError.TimedOut)
         {
             errorCode = SocketError.TimedOut;
             return 0;
@@ -90,7 +90,7 @@ internal static unsafe class SocketReplacements
 
     internal static int SendSpan(Socket socket, ReadOnlySpan<byte> buffer, SocketFlags flags, out SocketError errorCode)
     {
-        if (Waited(socket, read: false) == SocketError.TimedOut)
+        if (Waited(socket, read: false, ManagedHook.SendSpan) == SocketError.TimedOut)
         {
             errorCode = SocketError.TimedOut;
             return 0;
@@ -102,7 +102,7 @@ internal static unsafe class SocketReplacements
 
     internal static int SendList(Socket socket, IList<ArraySegment<byte>> buffers, SocketFlags flags, out SocketError errorCode)
     {
-        if (buffers is not null && Waited(socket, read: false) == SocketError.TimedOut)
+        if (buffers is not null && Waited(socket, read: false, ManagedHook.SendList) == SocketError.TimedOut)
         {
             errorCode = SocketError.TimedOut;
             return 0;
@@ -114,42 +114,42 @@ internal static unsafe class SocketReplacements
 
     internal static int ReceiveFromArray(Socket socket, byte[] buffer, int offset, int size, SocketFlags flags, ref EndPoint remoteEP)
     {
-        ThrowIfTimedOut(!IsNull(buffer) && !IsNull(remoteEP) ? Waited(socket, read: true) : SocketError.Success);
+        ThrowIfTimedOut(!IsNull(buffer) && !IsNull(remoteEP) ? Waited(socket, read: true, ManagedHook.ReceiveFromArray) : SocketError.Success);
         using JitGuard.OriginalScope original = JitGuard.EnterOriginal();
         return ReceiveFromArrayOriginal(socket, buffer!, offset, size, flags, ref remoteEP);
     }
 
     internal static int ReceiveFromSpan(Socket socket, Span<byte> buffer, SocketFlags flags, ref EndPoint remoteEP)
     {
-        ThrowIfTimedOut(!IsNull(remoteEP) ? Waited(socket, read: true) : SocketError.Success);
+        ThrowIfTimedOut(!IsNull(remoteEP) ? Waited(socket, read: true, ManagedHook.ReceiveFromSpan) : SocketError.Success);
         using JitGuard.OriginalScope original = JitGuard.EnterOriginal();
         return ReceiveFromSpanOriginal(socket, buffer, flags, ref remoteEP);
     }
 
     internal static int ReceiveFromAddress(Socket socket, Span<byte> buffer, SocketFlags flags, SocketAddress receivedAddress)
     {
-        ThrowIfTimedOut(receivedAddress is not null ? Waited(socket, read: true) : SocketError.Success);
+        ThrowIfTimedOut(receivedAddress is not null ? Waited(socket, read: true, ManagedHook.ReceiveFromAddress) : SocketError.Success);
         using JitGuard.OriginalScope original = JitGuard.EnterOriginal();
         return ReceiveFromAddressOriginal(socket, buffer, flags, receivedAddress!);
     }
 
     internal static int SendToArray(Socket socket, byte[] buffer, int offset, int size, SocketFlags flags, EndPoint remoteEP)
     {
-        ThrowIfTimedOut(buffer is not null && remoteEP is not null ? Waited(socket, read: false) : SocketError.Success);
+        ThrowIfTimedOut(buffer is not null && remoteEP is not null ? Waited(socket, read: false, ManagedHook.SendToArray) : SocketError.Success);
         using JitGuard.OriginalScope original = JitGuard.EnterOriginal();
         return SendToArrayOriginal(socket, buffer!, offset, size, flags, remoteEP!);
     }
 
     internal static int SendToSpan(Socket socket, ReadOnlySpan<byte> buffer, SocketFlags flags, EndPoint remoteEP)
     {
-        ThrowIfTimedOut(remoteEP is not null ? Waited(socket, read: false) : SocketError.Success);
+        ThrowIfTimedOut(remoteEP is not null ? Waited(socket, read: false, ManagedHook.SendToSpan) : SocketError.Success);
         using JitGuard.OriginalScope original = JitGuard.EnterOriginal();
         return SendToSpanOriginal(socket, buffer, flags, remoteEP!);
     }
 
     internal static int SendToAddress(Socket socket, ReadOnlySpan<byte> buffer, SocketFlags flags, SocketAddress socketAddress)
     {
-        ThrowIfTimedOut(socketAddress is not null ? Waited(socket, read: false) : SocketError.Success);
+        ThrowIfTimedOut(socketAddress is not null ? Waited(socket, read: false, ManagedHook.SendToAddress) : SocketError.Success);
         using JitGuard.OriginalScope original = JitGuard.EnterOriginal();
         return SendToAddressOriginal(socket, buffer, flags, socketAddress!);
     }
@@ -160,7 +160,7 @@ internal static unsafe class SocketReplacements
     {
         if (SocketWaits.Diverts(socket))
         {
-            Diversions.Record();
+            Diversions.Record(ManagedHook.Accept);
             if (!SocketWaits.BlockingUnderneath(socket))
             {
                 SocketWaits.WaitReady(socket, read: true, timed: false); // else libc's accept4 is diverted below
@@ -180,7 +180,7 @@ internal static unsafe class SocketReplacements
     {
         if (remoteEP is not null && SocketWaits.Diverts(socket) && !SocketWaits.BlockingUnderneath(socket))
         {
-            Diversions.Record();
+            Diversions.Record(ManagedHook.Connect);
             Task connecting = socket.ConnectAsync(remoteEP);
             Park.UntilDone(connecting);
             connecting.GetAwaiter().GetResult();
@@ -201,7 +201,7 @@ internal static unsafe class SocketReplacements
             return PollOriginal(socket, microSeconds, mode);
         }
 
-        Diversions.Record();
+        Diversions.Record(ManagedHook.Poll);
         long deadline = microSeconds < 0 ? long.MaxValue : Clock.DeadlineAfter((int)Math.Min(((long)microSeconds + 999) / 1000, int.MaxValue));
         for (int step = 1; ; step = Math.Min(step * 2, MaxSelectStepMs))
         {
@@ -242,7 +242,7 @@ internal static unsafe class SocketReplacements
             return;
         }
 
-        Diversions.Record();
+        Diversions.Record(ManagedHook.Select);
         object?[]? read = Copy(checkRead);
         object?[]? write = Copy(checkWrite);
         object?[]? error = Copy(checkError);
@@ -270,14 +270,14 @@ internal static unsafe class SocketReplacements
     /// <summary>Waits, for a diverted call, until the socket is ready; TimedOut if its timeout passed first.</summary>
     /// <remarks>On a descriptor that is blocking underneath the original's libc call is diverted by the native layer
     /// (one attempt, then the poller): waiting here first would only add a poll to every call.</remarks>
-    private static SocketError Waited(Socket socket, bool read)
+    private static SocketError Waited(Socket socket, bool read, ManagedHook hook)
     {
         if (!SocketWaits.Diverts(socket))
         {
             return SocketError.Success;
         }
 
-        Diversions.Record();
+        Diversions.Record(hook);
         return SocketWaits.BlockingUnderneath(socket) || SocketWaits.WaitReady(socket, read, timed: true) ? SocketError.Success : SocketError.TimedOut;
     }
 

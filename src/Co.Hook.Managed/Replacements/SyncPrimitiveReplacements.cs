@@ -33,7 +33,7 @@ internal static unsafe class SyncPrimitiveReplacements
             }
         }
 
-        Diversions.Record();
+        Diversions.Record(ManagedHook.SemaphoreWait);
         Task<bool> acquiring = semaphore.WaitAsync(
             millisecondsTimeout == Timeout.Infinite ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(millisecondsTimeout),
             cancellationToken);
@@ -51,7 +51,7 @@ internal static unsafe class SyncPrimitiveReplacements
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        Diversions.Record();
+        Diversions.Record(ManagedHook.EventWait);
         var done = new Event(manualReset: true);
         RegisteredWaitHandle registration = ThreadPool.UnsafeRegisterWaitForSingleObject(
             slim.WaitHandle, static (state, _) => ((Event)state!).Signal(), done, millisecondsTimeout, executeOnlyOnce: true);

@@ -24,7 +24,7 @@ internal static unsafe class TaskWaitReplacement
             return SpinThenBlockingWaitOriginal(task, millisecondsTimeout, cancellationToken);
         }
 
-        Diversions.Record();
+        Diversions.Record(ManagedHook.TaskWait);
         var done = new Event(manualReset: true);
         task.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(done.Signal);
         using (cancellationToken.UnsafeRegister(static state => ((Event)state!).Signal(), done))

@@ -7,7 +7,7 @@ namespace Co.Hook.Gates;
 /// How many calls each hooked function's gate diverted to its handler, counted by the gate itself (<c>lock inc</c> of a
 /// native counter on the divert path only, so calls that go straight to libc pay nothing), and published as the
 /// observable counter <c>co.hooks.diverted</c> (tag <c>function</c>) on the meter "Co" next to the runtime's
-/// instruments. The managed layer adds its own diversions under <c>function="managed"</c>.
+/// instruments. The managed layer adds its own diversions, one series per detoured method (its Status name).
 /// </summary>
 /// <remarks>Invariant: the counters live in one native block allocated once and never freed or moved (gates hold their
 /// addresses as immediates); a function keeps its counter across Disable/Enable, so its gate's code is the same and
@@ -52,7 +52,7 @@ internal static unsafe class DivertCounters
         }
     }
 
-    /// <summary>Adds a count kept elsewhere (the managed layer's) to the published counter.</summary>
+    /// <summary>Adds a count kept elsewhere (one of the managed layer's methods) to the published counter.</summary>
     public static void AddSource(Func<(string Function, long Count)> source)
     {
         lock (s_lock)
