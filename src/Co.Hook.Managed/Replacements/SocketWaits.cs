@@ -63,7 +63,21 @@ internal static unsafe partial class SocketWaits
         }
 
         int timeoutMs = timed ? (read ? socket.ReceiveTimeout : socket.SendTimeout) : 0;
-        long deadline = timeoutMs <= 0 ? long.MaxValue : Clock.DeadlineAfter(timeoutMs);
+        return WaitThenCheck(fd, read, timeoutMs <= 0 ? long.MaxValue : Clock.DeadlineAfter(timeoutMs));
+    }
+
+    /// <summary>As <see cref="WaitReady(Socket, bool, bool)"/> with a deadline of its own (Poll, Select).</summary>
+    public static bool WaitReady(Socket socket, bool read, long deadline)
+    {
+        int fd = (int)HandleOf(socket).DangerousGetHandle();
+        using BlockingCall.Scope scope = BlockingCall.Enter();
+        return ReadyNow(fd, read) || WaitThenCheck(fd, read, deadline);
+    }
+
+    /// <summary>For a socket found not ready: waits on the poller and re-checks until it is ready (true), the deadline
+    /// passes (the last check's answer), or it cannot be polled any more (true: the original reports it).</summary>
+    private static bool WaitThenCheck(int fd, bool read, long deadline)
+    {
         while (true)
         {
             int error = IoWaits.WaitReady(Worker.Current!, fd, read, deadline, verifyRegistration: true);
@@ -77,28 +91,6 @@ internal static unsafe partial class SocketWaits
                 return true;
             }
         }
-    }
-
-    /// <summary>As <see cref="WaitReady(Socket, bool, bool)"/> with a deadline of its own (Poll, Select).</summary>
-    public static bool WaitReady(Socket socket, bool read, long deadline)
-    {
-        int fd = (int)HandleOf(socket).DangerousGetHandle();
-        using BlockingCall.Scope scope = BlockingCall.Enter();
-        while (!ReadyNow(fd, read))
-        {
-            int error = IoWaits.WaitReady(Worker.Current!, fd, read, deadline, verifyRegistration: true);
-            if (error == Errno.ETIMEDOUT)
-            {
-                return ReadyNow(fd, read);
-            }
-
-            if (error != 0)
-            {
-                return true;
-            }
-        }
-
-        return true;
     }
 
     /// <summary>A zero-timeout poll: readable/writable, or an error or hang-up the call will report.</summary>
