@@ -22,6 +22,9 @@ internal sealed unsafe class ManagedHooks : IHookLayer
 {
     private const int KnownRuntimeMajor = 10;
 
+    /// <summary>The targets, looked up by reflection once (for the counters at registration and every Enable).</summary>
+    private static readonly Lazy<Target[]> s_targets = new(Targets);
+
     private readonly List<ManagedDetour> _detours = [];
 
     [ModuleInitializer]
@@ -29,7 +32,7 @@ internal sealed unsafe class ManagedHooks : IHookLayer
     internal static void Register()
     {
         Hooks.Register(new ManagedHooks());
-        foreach (Target target in Targets())
+        foreach (Target target in s_targets.Value)
         {
             Co.Hook.Gates.DivertCounters.AddSource(() => (target.Name, Diversions.CountOf(target.Hook)));
         }
@@ -37,7 +40,7 @@ internal sealed unsafe class ManagedHooks : IHookLayer
 
     public void Enable(IDictionary<string, string> status)
     {
-        Target[] targets = Targets();
+        Target[] targets = s_targets.Value;
         if (SelfCheckFailure() is { } failure)
         {
             foreach (Target target in targets)
