@@ -1,4 +1,5 @@
 using Co;
+using Co.Samples;
 using Coroutineize.Native;
 
 namespace Coroutineize.Ways;

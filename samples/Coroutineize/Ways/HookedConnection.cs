@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using Coroutineize.Native;
+using Co.Samples;
 
 namespace Coroutineize.Ways;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
-using ThirdPartyClients.Native;
+using Co.Samples;
 using ThirdPartyClients.Servers;
 
 namespace ThirdPartyClients.Clients;

@@ -1,11 +1,12 @@
 using System.Runtime.InteropServices;
 
-namespace Coroutineize.Native;
+namespace Co.Samples;
 
 /// <summary>
-/// The libpq functions (libpq.so.5) both ways use: the blocking pair PQconnectdb/PQexec, which the hooked way calls as
-/// they are, and the asynchronous API (PQconnectStart/PQconnectPoll, PQsendQuery, PQflush, PQconsumeInput, PQisBusy,
-/// PQgetResult) that the coroutineized way drives itself, waiting on PQsocket with IoEvent.
+/// The libpq functions (libpq.so.5) the samples use: the blocking pair PQconnectdb/PQexec, which hooked code calls as
+/// they are (ThirdPartyClients, Coroutineize's hooked way), and the asynchronous API (PQconnectStart/PQconnectPoll,
+/// PQsendQuery, PQflush, PQconsumeInput, PQisBusy, PQgetResult) that Coroutineize's coroutineized way drives itself,
+/// waiting on PQsocket with IoEvent. Shared by both samples (linked into each project).
 /// </summary>
 internal static partial class LibPq
 {
