@@ -35,7 +35,7 @@ public sealed class CoroutineOptions
         set => _syncStackSize = value >= 64 * 1024 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "The stack size must be at least 64 KiB.");
     }
 
-    private TimeSpan _blockedSchedulerThreshold = TimeSpan.Zero;
+    private TimeSpan _blockedSchedulerThreshold = TimeSpan.FromMilliseconds(20);
 
     /// <summary>How long a spare scheduler thread (one with no parked coroutine) stays before it exits. Default 10 s.</summary>
     public TimeSpan SpareThreadIdleTimeout
@@ -45,9 +45,10 @@ public sealed class CoroutineOptions
     }
 
     /// <summary>
-    /// How long a coroutine may hold its scheduler without reaching a suspension point before the blocked-scheduler
-    /// monitor hands the scheduler to another thread, so its other coroutines go on; <see cref="TimeSpan.Zero"/> (the
-    /// default for now) turns the monitor off. The rescued coroutine goes on on its own thread, outside the scheduler,
+    /// How long a coroutine may hold its scheduler, blocked in the kernel in a call no hook diverted, before the
+    /// blocked-scheduler monitor hands the scheduler to another thread so its other coroutines go on. Default 20 ms;
+    /// <see cref="TimeSpan.Zero"/> turns the monitor off. A coroutine that computes is never handed off, only one
+    /// whose thread sleeps in the kernel. The rescued coroutine goes on on its own thread, outside the scheduler,
     /// until its next suspension point, where it rejoins (<see cref="Coroutine.SchedulerBlocked"/> reports it then).
     /// See docs/ARCHITECTURE.md, "The blocked-scheduler monitor".
     /// </summary>

@@ -5,9 +5,10 @@ using Co;
 /// The blocked-scheduler monitor, in a process of its own (it is configured once per process): on ONE scheduler, a
 /// coroutine blocks its thread in a call the runtime never sees — Task.Result on a slow task, a lock held by a plain
 /// thread, a synchronous read of a FIFO — for 500 ms while a ticker coroutine of the same scheduler sleeps 5 ms at a
-/// time. With the monitor (threshold 20 ms) the ticker keeps ticking; the blocked coroutine then rejoins, carries on
-/// through the scheduler's own structures (sleep, yield, Pool), and is reported. Without it (threshold 0, the control)
-/// the ticker stops. Prints RESULT lines for the test to check.
+/// time. With the monitor (the default options: on, 20 ms) the ticker keeps ticking; the blocked coroutine then rejoins,
+/// carries on through the scheduler's own structures (sleep, yield, Pool), and is reported with the system call it was
+/// blocked in. A coroutine that computes for as long is not handed off (it is not blocked). Without the monitor
+/// (threshold 0, the control) the ticker stops. Prints RESULT lines for the test to check.
 /// </summary>
 internal static partial class MonitorScenario
 {
@@ -18,7 +19,10 @@ internal static partial class MonitorScenario
         Coroutine.Configure(o =>
         {
             o.SchedulerCount = 1;
-            o.BlockedSchedulerThreshold = monitored ? TimeSpan.FromMilliseconds(20) : TimeSpan.Zero;
+            if (!monitored)
+            {
+                o.BlockedSchedulerThreshold = TimeSpan.Zero;
+            }
         });
         var reports = new List<SchedulerBlockedEventArgs>();
         Coroutine.SchedulerBlocked += (_, report) =>
@@ -66,12 +70,32 @@ internal static partial class MonitorScenario
                     using FileStream reader = File.OpenRead(fifo); // blocks until the writer opens its end
                     reader.ReadByte();
                 }),
+                ("compute", () =>
+                {
+                    var spinning = System.Diagnostics.Stopwatch.StartNew();
+                    while (spinning.ElapsedMilliseconds < BlockMs)
+                    {
+                        Thread.SpinWait(100);
+                    }
+                }),
             })
             {
+                int reportsBefore;
+                lock (reports)
+                {
+                    reportsBefore = reports.Count;
+                }
+
                 (int ticks, bool carriedOn, int blockerId) = Case(block);
                 Console.Out.WriteLine($"RESULT {name}_ticks={ticks}");
                 Console.Out.WriteLine($"RESULT {name}_carried_on={carriedOn}");
-                Console.Out.WriteLine($"RESULT {name}_id={blockerId}");
+                lock (reports)
+                {
+                    // ids are reused once a coroutine ends: only this case's reports count
+                    SchedulerBlockedEventArgs? report = reports.Skip(reportsBefore).FirstOrDefault(report => report.CoroutineId == blockerId);
+                    Console.Out.WriteLine($"RESULT {name}_reported={report is not null}");
+                    Console.Out.WriteLine($"RESULT {name}_blocked_in={report?.BlockedIn?.Replace(' ', '_') ?? "none"}");
+                }
             }
         }
         finally
@@ -101,7 +125,6 @@ internal static partial class MonitorScenario
         lock (reports)
         {
             Console.Out.WriteLine($"RESULT reports={reports.Count}");
-            Console.Out.WriteLine($"RESULT report_ids={string.Join(',', reports.Select(r => r.CoroutineId))}");
             Console.Out.WriteLine($"RESULT report_min_ms={(reports.Count == 0 ? 0 : reports.Min(r => (long)r.BlockedFor.TotalMilliseconds))}");
             Console.Out.WriteLine($"RESULT report_has_stack={reports.All(r => r.StackAtRejoin.Contains("MonitorScenario", StringComparison.Ordinal))}");
         }
@@ -111,9 +134,7 @@ internal static partial class MonitorScenario
         Console.Out.WriteLine($"RESULT top_site={top?.CallSite.Replace(' ', '_')}");
         Console.Out.WriteLine($"RESULT top_site_count={top?.Count ?? 0}");
         Console.Out.WriteLine($"RESULT top_site_total_ms={(long)(top?.Total.TotalMilliseconds ?? 0)}");
-        lock (reports)
-        {
-        }
+        Console.Out.WriteLine($"RESULT sites={string.Join(';', sites.Select(site => $"{site.BlockedIn}x{site.Count}"))}");
 
         return 0;
     }

@@ -3,15 +3,15 @@ using Co.Scheduling;
 namespace Co.Diagnostics;
 
 /// <summary>
-/// The bypass report: calls that blocked a scheduler without passing a hook, grouped by call site — built from the
-/// blocked-scheduler monitor's rescues. The site is the first frame of the rescued coroutine's stack at its rejoin that
+/// The bypass report: calls that blocked a scheduler without passing a hook, grouped by call site and system call —
+/// built from the blocked-scheduler monitor's rescues. The site is the first frame of the rescued coroutine's stack at its rejoin that
 /// is not the runtime's own (namespace Co outside Co.Tests/samples, and System): the method that blocked, since it is
 /// still on the stack at the coroutine's next suspension point unless it returned first.
 /// </summary>
 internal static class BlockingSites
 {
     private static readonly Lock s_lock = new();
-    private static readonly Dictionary<string, (int Count, TimeSpan Total, TimeSpan Longest)> s_sites = [];
+    private static readonly Dictionary<(string Site, string Call), (int Count, TimeSpan Total, TimeSpan Longest)> s_sites = [];
     private static int s_subscribed;
 
     /// <summary>Starts collecting (the monitor calls it as it starts).</summary>
@@ -29,7 +29,7 @@ internal static class BlockingSites
         lock (s_lock)
         {
             return s_sites
-                .Select(pair => new BlockingSite(pair.Key, pair.Value.Count, pair.Value.Total, pair.Value.Longest))
+                .Select(pair => new BlockingSite(pair.Key.Site, pair.Key.Call, pair.Value.Count, pair.Value.Total, pair.Value.Longest))
                 .OrderByDescending(site => site.Total)
                 .ToList();
         }
@@ -37,12 +37,24 @@ internal static class BlockingSites
 
     private static void Add(SchedulerBlockedEventArgs report)
     {
-        string site = SiteOf(report.StackAtRejoin);
+        (string, string) site = (SiteOf(report.StackAtRejoin), CallNameOf(report.BlockedIn));
         lock (s_lock)
         {
             (int count, TimeSpan total, TimeSpan longest) = s_sites.GetValueOrDefault(site);
             s_sites[site] = (count + 1, total + report.BlockedFor, report.BlockedFor > longest ? report.BlockedFor : longest);
         }
+    }
+
+    /// <summary>"read" of "read(fd 9: /tmp/in.fifo)": the arguments differ from one blocking to the next.</summary>
+    private static string CallNameOf(string? blockedIn)
+    {
+        if (blockedIn is null)
+        {
+            return "?";
+        }
+
+        int arguments = blockedIn.IndexOf('(', StringComparison.Ordinal);
+        return arguments > 0 ? blockedIn[..arguments] : blockedIn;
     }
 
     private static string SiteOf(string stack)

@@ -1,10 +1,21 @@
+using Co.Platform.Linux;
+
 namespace Co.Scheduling;
 
 /// <summary>
 /// The blocked-scheduler monitor (DESIGN.md §2, "Blocking that no hook catches"): one background thread that looks at
-/// every scheduler every half threshold and rescues one whose holder has run the same coroutine step for longer than
-/// <see cref="CoroutineOptions.BlockedSchedulerThreshold"/> (see Scheduler.Monitor.cs for the hand-off and the window
-/// it opens). A holder that sleeps in the poller or runs the loop is never touched: only coroutine code is.
+/// every scheduler every half threshold, as Go's sysmon does, and rescues one whose holder is blocked in the kernel in
+/// the same coroutine step it was running a whole <see cref="CoroutineOptions.BlockedSchedulerThreshold"/> ago (see
+/// Scheduler.Monitor.cs for the hand-off and the window it opens).
+/// <para>
+/// Per scheduler it keeps what it saw: the holder, its <see cref="Worker.BatonWord"/> (step sequence and state) and
+/// since when. The holder pays no clock read: a step that ends changes the word, so "the same word for a threshold"
+/// is "the same step for a threshold" by the monitor's clock. It is rescued only if, besides, its thread sleeps in the
+/// kernel (<see cref="ThreadActivity.IsBlocked"/>): a coroutine that computes, or waits for a CPU on a loaded machine,
+/// is left alone — detaching it would not give its scheduler a CPU, only run its code alongside the others'. A holder
+/// that sleeps in the poller or runs the loop is never touched: only coroutine code is. If the monitor itself was held
+/// up (a GC pause stops it too, a busy VM), what it saw is dated from now, so that a pause is not taken for blocking.
+/// </para>
 /// </summary>
 internal static class BlockedSchedulerMonitor
 {
@@ -17,7 +28,6 @@ internal static class BlockedSchedulerMonitor
         }
 
         Scheduler.EnableMonitoring();
-        CoroutineBase.TimingWaits = true;
         Diagnostics.BlockingSites.Collect();
         long thresholdMs = Math.Max((long)threshold.TotalMilliseconds, 1);
         int periodMs = (int)Math.Clamp(thresholdMs / 2, 1, 1000);
@@ -27,19 +37,41 @@ internal static class BlockedSchedulerMonitor
 
     private static void Watch(Scheduler[] schedulers, long thresholdMs, int periodMs)
     {
+        var seen = new Sighting[schedulers.Length];
+        long lastLookMs = Environment.TickCount64;
         while (true)
         {
             Thread.Sleep(periodMs);
             long now = Environment.TickCount64;
-            foreach (Scheduler scheduler in schedulers)
+            bool heldUp = now - lastLookMs > 3L * periodMs;
+            lastLookMs = now;
+            for (int i = 0; i < schedulers.Length; i++)
             {
-                if (scheduler.Holder is { } holder &&
-                    Volatile.Read(ref holder.BatonState) == Worker.InCoroutine &&
-                    now - Volatile.Read(ref holder.CoroutineEnteredMs) >= thresholdMs)
+                Worker? holder = schedulers[i].Holder;
+                long word = holder is null ? 0 : Volatile.Read(ref holder.BatonWord);
+                if (holder is null || Worker.StateOf(word) != Worker.InCoroutine)
                 {
-                    scheduler.TryRescue(holder);
+                    seen[i] = default;
+                    continue;
+                }
+
+                if (heldUp || !ReferenceEquals(seen[i].Holder, holder) || seen[i].Word != word)
+                {
+                    seen[i] = new Sighting(holder, word, now);
+                    continue;
+                }
+
+                if (now - seen[i].SinceMs >= thresholdMs && holder.ThreadId != 0 && ThreadActivity.IsBlocked(holder.ThreadId))
+                {
+                    holder.BlockedSinceMs = seen[i].SinceMs;
+                    holder.BlockedIn = ThreadActivity.BlockedIn(holder.ThreadId);
+                    schedulers[i].TryRescue(holder, word);
+                    seen[i] = default;
                 }
             }
         }
     }
+
+    /// <summary>A holder seen in coroutine code with <paramref name="Word"/> since <paramref name="SinceMs"/>.</summary>
+    private readonly record struct Sighting(Worker? Holder, long Word, long SinceMs);
 }

@@ -5,15 +5,15 @@ namespace Co;
 // The scheduler's side of the blocked-scheduler monitor (Scheduling/BlockedSchedulerMonitor.cs).
 //
 // A coroutine that blocks in a call the runtime never sees (a lock held elsewhere, Task.Result with hooks off, a FIFO
-// read) or computes for long holds its scheduler's baton: nothing else of that scheduler runs. The monitor detaches
-// such a holder (Worker.BatonState InCoroutine → Detached) and hands the baton to a spare, which carries on the loop.
+// read) holds its scheduler's baton: nothing else of that scheduler runs. The monitor detaches such a holder
+// (Worker.BatonWord InCoroutine → Detached) and hands the baton to a spare, which carries on the loop.
 // The blocked call cannot be stopped from returning, so from then on, until its coroutine's next suspension point, the
 // detached thread runs that one coroutine's code alongside the scheduler's new holder — the one window in which the
 // baton invariant ("at most one thread runs this scheduler's code") holds for the scheduler but not for the coroutine.
 // What keeps the window safe: the detached thread touches nothing holder-only without rejoining first. Its enqueues
 // go through the inbox (it is not the holder); every holder-only structure reachable from coroutine code (the async
 // node and continuation pools, the timer heap, the id allocator and live table, Pool<T>'s per-scheduler store) calls
-// EnsureHeld first; and leaving coroutine code (a step's end, a park) checks BatonState with a compare-and-swap. To
+// EnsureHeld first; and leaving coroutine code (a step's end, a park) checks BatonWord with a compare-and-swap. To
 // rejoin, the detached worker enqueues its own resume and parks until a holder hands it the baton, as any parked
 // coroutine is resumed.
 public sealed partial class Scheduler
@@ -39,17 +39,18 @@ public sealed partial class Scheduler
     /// </summary>
     internal void EnsureHeld()
     {
-        if (s_monitored && Worker.Current is { } me && ReferenceEquals(me.Scheduler, this) && Volatile.Read(ref me.BatonState) == Worker.Detached)
+        if (s_monitored && Worker.Current is { } me && ReferenceEquals(me.Scheduler, this) && Worker.StateOf(Volatile.Read(ref me.BatonWord)) == Worker.Detached)
         {
             Rejoin(me, backInCoroutine: true);
         }
     }
 
-    /// <summary>Called by the monitor thread: detaches <paramref name="stuck"/> if it still runs the same coroutine
-    /// code, and hands the baton to a spare.</summary>
-    internal bool TryRescue(Worker stuck)
+    /// <summary>Called by the monitor thread: detaches <paramref name="stuck"/> if it is still in the coroutine step
+    /// the monitor watched (<paramref name="watched"/>, its baton word then), and hands the baton to a spare.</summary>
+    internal bool TryRescue(Worker stuck, long watched)
     {
-        if (Interlocked.CompareExchange(ref stuck.BatonState, Worker.Detached, Worker.InCoroutine) != Worker.InCoroutine)
+        long detached = (watched & ~Worker.StateMask) | Worker.Detached;
+        if (Interlocked.CompareExchange(ref stuck.BatonWord, detached, watched) != watched)
         {
             return false;
         }
@@ -59,20 +60,36 @@ public sealed partial class Scheduler
         return true;
     }
 
-    /// <summary>The holder enters coroutine code.</summary>
+    /// <summary>The holder enters coroutine code: a new step, so a new sequence number.</summary>
     private void EnterCoroutineCode(Worker me)
     {
         if (s_monitored)
         {
-            me.CoroutineEnteredMs = Environment.TickCount64;
-            Volatile.Write(ref me.BatonState, Worker.InCoroutine);
+            Volatile.Write(ref me.BatonWord, (me.BatonWord & ~Worker.StateMask) + (Worker.StateMask + 1) | Worker.InCoroutine);
         }
     }
 
     /// <summary>The thread leaves coroutine code; if the monitor detached it meanwhile, it rejoins first.</summary>
     private void LeaveCoroutineCode(Worker me)
     {
-        if (s_monitored && Interlocked.CompareExchange(ref me.BatonState, Worker.InScheduler, Worker.InCoroutine) == Worker.Detached)
+        if (!s_monitored)
+        {
+            return;
+        }
+
+        long word = Volatile.Read(ref me.BatonWord);
+        while (Worker.StateOf(word) == Worker.InCoroutine)
+        {
+            long seen = Interlocked.CompareExchange(ref me.BatonWord, word & ~Worker.StateMask, word);
+            if (seen == word)
+            {
+                return;
+            }
+
+            word = seen;
+        }
+
+        if (Worker.StateOf(word) == Worker.Detached)
         {
             Rejoin(me, backInCoroutine: false);
         }
@@ -82,9 +99,10 @@ public sealed partial class Scheduler
     /// reports the episode.</summary>
     private void Rejoin(Worker me, bool backInCoroutine)
     {
-        long blockedForMs = Environment.TickCount64 - me.CoroutineEnteredMs;
+        long blockedForMs = Environment.TickCount64 - me.BlockedSinceMs;
+        string? blockedIn = me.BlockedIn;
         CoroutineBase? coroutine = me.Running;
-        Volatile.Write(ref me.BatonState, Worker.InScheduler);
+        Volatile.Write(ref me.BatonWord, me.BatonWord & ~Worker.StateMask); // InScheduler, same step
         Enqueue(me); // not the holder: through the inbox; its execution hands this thread the baton
         me.Parker.Park();
         if (backInCoroutine)
@@ -92,6 +110,6 @@ public sealed partial class Scheduler
             EnterCoroutineCode(me);
         }
 
-        BlockedReports.Report(new SchedulerBlockedEventArgs(coroutine?.Id ?? -1, Id, TimeSpan.FromMilliseconds(blockedForMs), Environment.StackTrace));
+        BlockedReports.Report(new SchedulerBlockedEventArgs(coroutine?.Id ?? -1, Id, TimeSpan.FromMilliseconds(blockedForMs), blockedIn, Environment.StackTrace));
     }
 }

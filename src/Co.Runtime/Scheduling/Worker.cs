@@ -39,7 +39,7 @@ internal sealed unsafe class Worker : IRunnable
     /// <summary>The coroutine whose code this thread is running; null between coroutines. Read by Coroutine.Id.</summary>
     internal CoroutineBase? Running { get; set; }
 
-    /// <summary>The worker holds the baton and runs the scheduler (or nothing): see <see cref="BatonState"/>.</summary>
+    /// <summary>The worker holds the baton and runs the scheduler (or nothing): a state of <see cref="BatonWord"/>.</summary>
     internal const int InScheduler = 0;
 
     /// <summary>The worker holds the baton and runs coroutine code: the monitor may detach it.</summary>
@@ -49,17 +49,33 @@ internal sealed unsafe class Worker : IRunnable
     /// anything of the scheduler's.</summary>
     internal const int Detached = 2;
 
-    /// <summary>
-    /// For the blocked-scheduler monitor (only maintained while it runs): <see cref="InScheduler"/> →
-    /// <see cref="InCoroutine"/> by the holder as it enters coroutine code, back by a compare-and-swap as it leaves;
-    /// <see cref="InCoroutine"/> → <see cref="Detached"/> by the monitor's compare-and-swap, after which the baton
-    /// belongs to another worker; <see cref="Detached"/> → <see cref="InScheduler"/> by this worker as it rejoins. The
-    /// two compare-and-swaps decide, exactly once, whether the worker left coroutine code as holder or was detached.
-    /// </summary>
-    internal int BatonState;
+    /// <summary>The state bits of <see cref="BatonWord"/>; the bits above count coroutine steps.</summary>
+    internal const long StateMask = 3;
 
-    /// <summary>When the current coroutine step began (Environment.TickCount64), for the monitor.</summary>
-    internal long CoroutineEnteredMs;
+    /// <summary>
+    /// For the blocked-scheduler monitor (only maintained while it runs): a step sequence number above a state
+    /// (<see cref="StateMask"/>). <see cref="InScheduler"/> → <see cref="InCoroutine"/> with the next sequence number,
+    /// written by the holder as it enters coroutine code; back by a compare-and-swap as it leaves;
+    /// <see cref="InCoroutine"/> → <see cref="Detached"/> by the monitor's compare-and-swap on the word it watched for
+    /// a whole threshold, after which the baton belongs to another worker; <see cref="Detached"/> →
+    /// <see cref="InScheduler"/> by this worker as it rejoins. The two compare-and-swaps decide, exactly once, whether
+    /// the worker left coroutine code as holder or was detached, and the sequence number makes the monitor's one fail
+    /// if the step it watched ended, however soon another began.
+    /// </summary>
+    internal long BatonWord;
+
+    /// <summary>The state part of <paramref name="word"/>.</summary>
+    internal static int StateOf(long word) => (int)(word & StateMask);
+
+    /// <summary>The OS thread id (gettid), for the monitor's look at what the thread is blocked in.</summary>
+    internal int ThreadId { get; private set; }
+
+    /// <summary>Written by the monitor before it detaches this worker: when it first saw the step that blocked
+    /// (Environment.TickCount64) and the system call the thread was blocked in; read as the worker rejoins.</summary>
+    internal long BlockedSinceMs;
+
+    /// <inheritdoc cref="BlockedSinceMs"/>
+    internal string? BlockedIn;
 
     /// <summary>Set when the worker left its scheduler (idle spare timed out, or the scheduler stopped).</summary>
     internal bool Retired { get; set; }
@@ -88,6 +104,7 @@ internal sealed unsafe class Worker : IRunnable
     private void ThreadMain(int pinCpu)
     {
         t_current = this;
+        ThreadId = ThreadActivity.CurrentThreadId();
         HookFlags = HookThreadState.Attach();
         if (pinCpu >= 0)
         {
