@@ -9,6 +9,13 @@ using Co.Hook;
 try
 {
     string scenario = args.Length > 0 ? args[0] : "";
+    if (scenario.EndsWith("-unhooked", StringComparison.Ordinal))
+    {
+        // A control shows the same program without the hooks: serialized. The blocked-scheduler monitor (on by
+        // default) would hand each blocked scheduler to another thread and blur that, so controls run without it.
+        Coroutine.Configure(o => o.BlockedSchedulerThreshold = TimeSpan.Zero);
+    }
+
     switch (scenario)
     {
         case "detour-getppid": Scenarios.DetourGetppid(); break;
