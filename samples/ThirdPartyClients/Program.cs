@@ -1,5 +1,6 @@
 // The README's main demo: unmodified third-party clients (System.Net.Sockets, HttpClient, SslStream, Npgsql, libcurl,
-// libpq, raw libc) making blocking calls from many coroutines on one scheduler, with Co's hooks on and off.
+// libpq, raw libc) making blocking calls from many coroutines on one scheduler: with Co's hooks, with the
+// blocked-scheduler monitor alone, and with neither.
 using ThirdPartyClients;
 
 Options options;
@@ -19,4 +20,4 @@ if (options.Help)
     return 0;
 }
 
-return options.Mode is null ? BothModes.Run(options) : OneMode.Run(options);
+return options.Mode is { } mode ? OneMode.Run(options, mode) : AllModes.Run(options);

@@ -5,15 +5,16 @@ namespace Co.Hook.Tests;
 
 /// <summary>
 /// The README's main demo (samples/ThirdPartyClients) as a test: its <c>--check</c> runs every client — Socket,
-/// HttpClient.Send, SslStream, Npgsql, libcurl, libpq, raw libc — from 20 coroutines on one scheduler in a hooks-on
-/// and a hooks-off child process, and exits non-zero unless each client that ran was concurrent with hooks and
-/// serialized without. The PostgreSQL rows use CO_TEST_PG, which <c>./build.sh test</c> exports.
+/// HttpClient.Send, SslStream, Npgsql, libcurl, libpq, raw libc — from 20 coroutines on one scheduler in three child
+/// processes (hooks on; no hooks with the blocked-scheduler monitor; neither), and exits non-zero unless each client
+/// that ran was concurrent with hooks, serialized with neither, and answered with the monitor alone, which had to hand
+/// the scheduler off at least once. The PostgreSQL rows use CO_TEST_PG, which <c>./build.sh test</c> exports.
 /// </summary>
 public class ThirdPartyClientsDemoTests
 {
     /// <summary>Runs the built demo (same configuration as this test assembly) with <c>--check</c> and expects exit 0.</summary>
     [Fact]
-    public async Task Demo_Check_EveryClientConcurrentWithHooks_SerialWithout()
+    public async Task Demo_Check_EveryClientConcurrentWithHooks_RescuedByMonitorAlone_SerialWithNeither()
     {
         string demo = DemoAssembly();
         var start = new ProcessStartInfo("dotnet", [demo, "--check"]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };

@@ -15,7 +15,7 @@ internal sealed class ConsoleProgress : IRunObserver
     private string _name = "";
     private long _lastDrawMs = -1000;
 
-    public void ModeStarted(string mode, string hooks) => Console.WriteLine($"--hooks {mode}: {hooks}");
+    public void ModeStarted(string mode, string setup) => Console.WriteLine($"--mode {mode}: {setup}");
 
     public void ClientStarted(string id, string name, int total)
     {
@@ -44,7 +44,8 @@ internal sealed class ConsoleProgress : IRunObserver
         {
             { Skipped: { } why } => $"skipped: {why}",
             { Error: { } error } => $"FAILED: {error}",
-            _ => $"{result.Completed}/{result.Requests} answered in {result.Seconds}, at most {result.MaxInFlight} in flight",
+            _ => $"{result.Completed}/{result.Requests} answered in {result.Seconds}, at most {result.MaxInFlight} in flight" +
+                 (result.Handoffs > 0 ? $", monitor: {Verdict.Handoffs(result)}" : ""),
         };
         Console.WriteLine($"{(_live ? "\r" : "")}  {result.Name,-38} {outcome}{(_live ? "\u001b[K" : "")}");
     }

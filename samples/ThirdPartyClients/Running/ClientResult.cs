@@ -9,7 +9,11 @@ namespace ThirdPartyClients.Running;
 /// <param name="ElapsedMs">From the first coroutine's start to the last one's end.</param>
 /// <param name="Skipped">Why the client did not run, or null.</param>
 /// <param name="Error">The first failure, or null.</param>
-internal sealed record ClientResult(string Id, string Name, int Requests, int Completed, int MaxInFlight, long ElapsedMs, string? Skipped = null, string? Error = null)
+/// <param name="Handoffs">How often the blocked-scheduler monitor handed the clients' scheduler to another thread
+/// during the run (0 with the monitor off).</param>
+/// <param name="BlockedIn">The system call the rescued coroutines were most often blocked in ("recvfrom", "poll",
+/// "futex"...), or null when there was no hand-off.</param>
+internal sealed record ClientResult(string Id, string Name, int Requests, int Completed, int MaxInFlight, long ElapsedMs, string? Skipped = null, string? Error = null, int Handoffs = 0, string? BlockedIn = null)
 {
     /// <summary>A client that did not run.</summary>
     public static ClientResult Skip(string id, string name, string why) => new(id, name, 0, 0, 0, 0, Skipped: why);

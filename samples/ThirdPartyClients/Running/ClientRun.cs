@@ -6,7 +6,8 @@ namespace ThirdPartyClients.Running;
 
 /// <summary>
 /// The measurement itself: <c>n</c> sync coroutines on one scheduler each make one blocking request of one client.
-/// Without hooks each request holds the scheduler's thread until its answer, so the requests run one after another;
+/// Without hooks each request holds the scheduler's thread until its answer, so the requests run one after another —
+/// unless the blocked-scheduler monitor hands the scheduler to another thread, a threshold into each blocked request;
 /// with hooks every wait parks only its coroutine, and all of them can be at the server at once.
 /// </summary>
 internal static class ClientRun

@@ -4,8 +4,9 @@ namespace ThirdPartyClients.Running;
 /// its parent.</summary>
 internal interface IRunObserver
 {
-    /// <summary>The mode is about to run; <paramref name="hooks"/> says what the hooks are doing in it.</summary>
-    void ModeStarted(string mode, string hooks);
+    /// <summary>The mode is about to run; <paramref name="setup"/> says what the hooks and the blocked-scheduler
+    /// monitor are doing in it.</summary>
+    void ModeStarted(string mode, string setup);
 
     /// <summary>A client starts its timed run of <paramref name="total"/> requests (or its set-up).</summary>
     void ClientStarted(string id, string name, int total);

@@ -4,32 +4,55 @@ using ThirdPartyClients.Clients;
 namespace ThirdPartyClients.Running;
 
 /// <summary>
-/// One mode (hooks on or off) in this process: every selected client in turn, each with its own server, so one client's
-/// numbers never include another's traffic. Two schedulers: 0 runs the clients' coroutines, 1 the coroutine servers.
+/// One mode in this process: every selected client in turn, each with its own server, so one client's numbers never
+/// include another's traffic. Two schedulers: 0 runs the clients' coroutines, 1 the coroutine servers.
 /// </summary>
 internal static class ModeRunner
 {
-    /// <summary>Runs the clients of <paramref name="options"/> against PostgreSQL at <paramref name="postgres"/>
-    /// (null: skip those rows); the hooks must already be in the state <paramref name="hooks"/> describes.</summary>
-    public static IReadOnlyList<ClientResult> Run(Options options, string hooks, string? postgres, IRunObserver observer)
+    /// <summary>Runs the clients of <paramref name="options"/> in <paramref name="mode"/> against PostgreSQL at
+    /// <paramref name="postgres"/> (null: skip those rows); the hooks must already be in the state
+    /// <paramref name="hooks"/> describes. The monitor is set here, as the schedulers start.</summary>
+    public static IReadOnlyList<ClientResult> Run(Options options, DemoMode mode, string hooks, string? postgres, IRunObserver observer)
     {
-        Coroutine.Configure(o => o.SchedulerCount = 2);
+        TimeSpan threshold = TimeSpan.Zero;
+        Coroutine.Configure(o =>
+        {
+            o.SchedulerCount = 2;
+            if (!mode.Monitor)
+            {
+                // On by default: without this the "off" mode would be partly rescued, not the program as it is.
+                o.BlockedSchedulerThreshold = TimeSpan.Zero;
+            }
+
+            threshold = o.BlockedSchedulerThreshold; // what the runtime will use: its default, or zero from above
+        });
         Scheduler clients = Coroutine.Schedulers[0];
         var context = new DemoContext(Coroutine.Schedulers[1], options.DelayMs, postgres);
         TimeSpan limit = TimeSpan.FromMilliseconds(options.Requests * options.DelayMs * 3L) + TimeSpan.FromSeconds(30);
-        observer.ModeStarted(options.Mode ?? "?", hooks);
+        string monitor = threshold > TimeSpan.Zero ? $"blocked-scheduler monitor on ({threshold.TotalMilliseconds:0} ms)" : "blocked-scheduler monitor off";
+        observer.ModeStarted(mode.Name, $"{hooks}; {monitor}");
+        using var handoffs = new MonitorHandoffs(clients);
         var results = new List<ClientResult>();
         foreach (string id in options.Only)
         {
             IClient client = ClientCatalog.Create(id, context, options.Requests);
             observer.ClientStarted(client.Id, client.Name, options.Requests);
-            ClientResult result = Prepare(client) ?? ClientRun.Run(client, options.Requests, clients, observer, limit);
+            ClientResult result = Prepare(client) ?? Measure(client, options.Requests, clients, observer, limit, handoffs);
             DisposeInCoroutine(client, clients);
             observer.ClientFinished(result);
             results.Add(result);
         }
 
         return results;
+    }
+
+    /// <summary>The timed run, with what the monitor did during it.</summary>
+    private static ClientResult Measure(IClient client, int requests, Scheduler scheduler, IRunObserver observer, TimeSpan limit, MonitorHandoffs handoffs)
+    {
+        handoffs.Begin();
+        ClientResult result = ClientRun.Run(client, requests, scheduler, observer, limit);
+        (int count, string? blockedIn) = handoffs.End();
+        return result with { Handoffs = count, BlockedIn = blockedIn };
     }
 
     /// <summary>

@@ -7,7 +7,7 @@ namespace ThirdPartyClients.Running;
 /// display from these, so there is one display however the modes are run. Lines without the prefix (anything a
 /// library might print) are passed through, not parsed.
 /// </summary>
-internal sealed record ReportEvent(string Kind, string? Mode = null, string? Hooks = null, string? Id = null, string? Name = null, int Done = 0, int Total = 0, ClientResult? Result = null)
+internal sealed record ReportEvent(string Kind, string? Mode = null, string? Setup = null, string? Id = null, string? Name = null, int Done = 0, int Total = 0, ClientResult? Result = null)
 {
     /// <summary>Marks a report line.</summary>
     public const string Prefix = "@co-demo ";

@@ -4,7 +4,7 @@ namespace ThirdPartyClients.Running;
 /// display moves while the child runs.</summary>
 internal sealed class ReportWriter(TextWriter output) : IRunObserver
 {
-    public void ModeStarted(string mode, string hooks) => Write(new ReportEvent("mode", Mode: mode, Hooks: hooks));
+    public void ModeStarted(string mode, string setup) => Write(new ReportEvent("mode", Mode: mode, Setup: setup));
 
     public void ClientStarted(string id, string name, int total) => Write(new ReportEvent("start", Id: id, Name: name, Total: total));
 
