@@ -202,7 +202,8 @@ internal static unsafe partial class DescriptorScenarios
         });
         Scenarios.Check(receivedSum == total && sentByWritev == total / 2, $"received {receivedSum} of {total} bytes");
 
-        // a pipe read is libc's: it blocks the thread (the ticker on the same scheduler stops meanwhile)
+        // a pipe read is libc's: it blocks the thread, and is not diverted. The blocked-scheduler monitor (on by
+        // default) then hands the scheduler off and names the call; the ticker goes on.
         int* pipe = stackalloc int[2];
         Scenarios.Check(Native.Pipe(pipe) == 0, "pipe failed");
         int pipeRead = pipe[0];
@@ -210,6 +211,16 @@ internal static unsafe partial class DescriptorScenarios
         int pipeTicks = 0;
         bool pipeReading = true;
         int ticksDuringPipeRead = -1;
+        long readsDivertedBefore = DivertCounters.Read("read");
+        var pipeReports = new List<string?>();
+        EventHandler<SchedulerBlockedEventArgs> onBlocked = (_, report) =>
+        {
+            lock (pipeReports)
+            {
+                pipeReports.Add(report.BlockedIn);
+            }
+        };
+        Coroutine.SchedulerBlocked += onBlocked;
         var pipeWriter = new Thread(() =>
         {
             Thread.Sleep(300);
@@ -227,6 +238,7 @@ internal static unsafe partial class DescriptorScenarios
                 Scenarios.Check(Native.Read(pipeRead, &value, sizeof(int)) == sizeof(int) && value == 1, "pipe read failed");
                 ticksDuringPipeRead = Volatile.Read(ref pipeTicks) - startTicks;
                 Volatile.Write(ref pipeReading, false);
+                Coroutine.Yield(); // the monitor's report comes as the reader rejoins its scheduler
             }
             else
             {
@@ -237,8 +249,19 @@ internal static unsafe partial class DescriptorScenarios
                 }
             }
         });
-        Console.WriteLine($"PIPE TICKS {ticksDuringPipeRead}");
-        Scenarios.Check(ticksDuringPipeRead == 0, $"the ticker ticked {ticksDuringPipeRead} times during a pipe read: the read was diverted");
+        Coroutine.SchedulerBlocked -= onBlocked;
+        long readsDiverted = DivertCounters.Read("read") - readsDivertedBefore;
+        string pipeBlockedIn;
+        lock (pipeReports)
+        {
+            pipeBlockedIn = string.Join(" | ", pipeReports);
+        }
+
+        Console.WriteLine($"PIPE DIVERTED {readsDiverted} TICKS {ticksDuringPipeRead} BLOCKED IN {pipeBlockedIn}");
+        Scenarios.Check(ticksDuringPipeRead >= 5, $"the ticker ticked {ticksDuringPipeRead} times during the 300 ms pipe read: the monitor did not hand the scheduler off");
+        Scenarios.Check(readsDiverted == 0, $"{readsDiverted} reads were diverted during a pipe read");
+        Scenarios.Check(pipeBlockedIn.Contains($"read(fd {pipeRead}: pipe:[", StringComparison.Ordinal),
+            $"the monitor did not report the pipe read as blocking its scheduler: '{pipeBlockedIn}'");
         pipeWriter.Join();
 
         // close wakes a reader of the socket; shutdown(SHUT_RD) gives a reader end-of-file

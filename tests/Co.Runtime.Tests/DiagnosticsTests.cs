@@ -105,16 +105,20 @@ public partial class DiagnosticsTests
     }
 
     [Fact]
-    public void Dump_OfABlockedScheduler_ReturnsAfterItsTimeout_WithTheBlockingCoroutineRunning()
+    public void Dump_OfABusyScheduler_ReturnsAfterItsTimeout_WithTheComputingCoroutineRunning()
     {
-        using var release = new ManualResetEventSlim();
+        int release = 0;
         int blockerId = -1;
         var started = new ManualResetEventSlim();
         Coroutine.Schedulers[0].Go(() =>
         {
             blockerId = Coroutine.Id;
             started.Set();
-            release.Wait(10_000); // a wait the runtime cannot see: it blocks scheduler 0's thread
+            var spinning = Stopwatch.StartNew();
+            while (Volatile.Read(ref release) == 0 && spinning.ElapsedMilliseconds < 10_000)
+            {
+                Thread.SpinWait(100); // computing: the monitor leaves it alone, and scheduler 0 can't answer
+            }
         });
         Assert.True(started.Wait(10_000));
         try
@@ -122,8 +126,39 @@ public partial class DiagnosticsTests
             var watch = Stopwatch.StartNew();
             IReadOnlyList<CoroutineInfo> dump = Coroutine.Dump(timeoutMs: 200);
             Assert.True(watch.ElapsedMilliseconds < 5_000, $"the dump took {watch.ElapsedMilliseconds} ms");
-            CoroutineInfo blocker = Assert.Single(dump, c => c.Id == blockerId);
+            CoroutineInfo blocker = Assert.Single(dump, c => c.Id == blockerId && c.SchedulerId == Coroutine.Schedulers[0].Id);
             Assert.Equal(CoroutineState.Running, blocker.State);
+        }
+        finally
+        {
+            Volatile.Write(ref release, 1);
+        }
+    }
+
+    [Fact]
+    public void Dump_ShowsACoroutineTheMonitorHandedOff_AsBlocked_InItsSystemCall()
+    {
+        // The in-process runtime runs with the default options: the monitor is on (20 ms).
+        using var release = new ManualResetEventSlim();
+        int blockerId = -1;
+        var started = new ManualResetEventSlim();
+        Coroutine.Schedulers[0].Go(() =>
+        {
+            blockerId = Coroutine.Id;
+            started.Set();
+            release.Wait(10_000); // a wait the runtime cannot see: the thread sleeps on a futex
+            Coroutine.Yield(); // rejoins here
+        });
+        Assert.True(started.Wait(10_000));
+        try
+        {
+            // The scheduler answers once the monitor has handed it to another thread, a few tens of ms from now.
+            IReadOnlyList<CoroutineInfo> dump = Coroutine.Dump(timeoutMs: 5_000);
+            CoroutineInfo blocker = Assert.Single(dump, c => c.Id == blockerId && c.SchedulerId == Coroutine.Schedulers[0].Id);
+            Assert.Equal(CoroutineState.Blocked, blocker.State);
+            Assert.Equal("futex", blocker.WaitingOn);
+            Assert.NotNull(blocker.WaitingFor);
+            Assert.Contains("blocked in futex for", blocker.ToString(), StringComparison.Ordinal);
         }
         finally
         {

@@ -4,18 +4,24 @@ namespace Co;
 /// <param name="Id">The coroutine id (co's numbering).</param>
 /// <param name="SchedulerId">The scheduler it belongs to.</param>
 /// <param name="Kind">Sync (its own thread when parked) or async (stackless).</param>
-/// <param name="State">Running, runnable (in its scheduler's queue) or waiting.</param>
+/// <param name="State">Running, runnable (in its scheduler's queue), waiting, or blocked outside its scheduler.</param>
 /// <param name="WaitingOn">What it waits on — "fd 12 read", "sleep", "Event", "Chan&lt;Int32&gt;", "WaitGroup",
-/// "CoMutex" — with the remaining timeout when there is one; null unless waiting.</param>
-/// <param name="WaitingFor">How long it has waited so far; null unless waiting, and for a wait that began before the
-/// process's first dump (waits are timed only from then on, so a process that never dumps pays nothing for it).</param>
+/// "CoMutex" — with the remaining timeout when there is one; for a blocked coroutine, the system call its thread was
+/// blocked in when the monitor handed its scheduler off ("futex", "read(fd 9: /tmp/in.fifo)"); null otherwise.</param>
+/// <param name="WaitingFor">How long it has waited so far; null unless waiting or blocked, and for a wait that began
+/// before the process's first dump (waits are timed only from then on, so a process that never dumps pays nothing for
+/// it).</param>
 public sealed record CoroutineInfo(int Id, int SchedulerId, CoroutineKind Kind, CoroutineState State, string? WaitingOn, TimeSpan? WaitingFor)
 {
     /// <summary>One line, as <see cref="Coroutine.DumpTo"/> writes it.</summary>
-    public override string ToString() =>
-        State == CoroutineState.Waiting
-            ? $"coroutine {Id} (scheduler {SchedulerId}, {Kind.ToString().ToLowerInvariant()}): waiting on {WaitingOn}{(WaitingFor is { } waited ? $" for {waited.TotalMilliseconds:0} ms" : "")}"
-            : $"coroutine {Id} (scheduler {SchedulerId}, {Kind.ToString().ToLowerInvariant()}): {State.ToString().ToLowerInvariant()}";
+    public override string ToString() => $"coroutine {Id} (scheduler {SchedulerId}, {Kind.ToString().ToLowerInvariant()}): " + State switch
+    {
+        CoroutineState.Waiting => $"waiting on {WaitingOn}{For}",
+        CoroutineState.Blocked => $"blocked in {WaitingOn ?? "an unknown call"}{For}, outside its scheduler (handed off by the monitor)",
+        _ => State.ToString().ToLowerInvariant(),
+    };
+
+    private string For => WaitingFor is { } waited ? $" for {waited.TotalMilliseconds:0} ms" : "";
 }
 
 /// <summary>The two kinds of coroutine.</summary>
@@ -39,4 +45,8 @@ public enum CoroutineState
 
     /// <summary>Parked in a wait.</summary>
     Waiting,
+
+    /// <summary>Its thread is blocked in a call no hook diverted, and the blocked-scheduler monitor handed its
+    /// scheduler to another thread; it rejoins at its next suspension point.</summary>
+    Blocked,
 }

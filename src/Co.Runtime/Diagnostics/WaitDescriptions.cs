@@ -38,6 +38,12 @@ internal static class WaitDescriptions
         return new CoroutineInfo(coroutine.Id, coroutine.Scheduler.Id, kind, CoroutineState.Waiting, what, waited);
     }
 
+    /// <summary>A coroutine whose thread the monitor detached: blocked in <paramref name="blockedIn"/> since
+    /// <paramref name="sinceMs"/>.</summary>
+    public static CoroutineInfo DescribeBlocked(CoroutineBase coroutine, string? blockedIn, long sinceMs, long nowMs) =>
+        new(coroutine.Id, coroutine.Scheduler.Id, coroutine is SyncCoroutine ? CoroutineKind.Sync : CoroutineKind.Async,
+            CoroutineState.Blocked, blockedIn, TimeSpan.FromMilliseconds(Math.Max(nowMs - sinceMs, 0)));
+
     /// <summary>"Chan&lt;Int32&gt;" rather than "Chan`1".</summary>
     private static string Name(Type type) =>
         type.IsGenericType

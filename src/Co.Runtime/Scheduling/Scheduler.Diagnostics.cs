@@ -82,12 +82,18 @@ public sealed partial class Scheduler
     {
         long now = Environment.TickCount64;
         var infos = new List<CoroutineInfo>(Math.Max(LiveCount, 0));
+        Worker[] detached = DetachedWorkers();
         foreach (CoroutineBase? coroutine in _live.AsSpan())
         {
-            if (coroutine is not null)
+            if (coroutine is null)
             {
-                infos.Add(WaitDescriptions.Describe(coroutine, ReferenceEquals(coroutine, running), now));
+                continue;
             }
+
+            Worker? blocked = Array.Find(detached, worker => ReferenceEquals(worker.Running, coroutine));
+            infos.Add(blocked is null
+                ? WaitDescriptions.Describe(coroutine, ReferenceEquals(coroutine, running), now)
+                : WaitDescriptions.DescribeBlocked(coroutine, blocked.BlockedIn, blocked.BlockedSinceMs, now));
         }
 
         return infos;

@@ -24,6 +24,12 @@ public sealed partial class Scheduler
     /// <summary>Baton hand-offs made by the monitor (monitor thread only).</summary>
     private long _handoffs;
 
+    /// <summary>Workers the monitor detached that have not rejoined yet, for dumps (under <see cref="_detachedLock"/>:
+    /// rare). A worker is listed before its detaching compare-and-swap, so it is always there when it rejoins.</summary>
+    private readonly List<Worker> _detached = [];
+
+    private readonly Lock _detachedLock = new();
+
     /// <summary>The worker holding the baton (racy read, for the monitor).</summary>
     internal Worker? Holder => Volatile.Read(ref _holder);
 
@@ -49,15 +55,34 @@ public sealed partial class Scheduler
     /// the monitor watched (<paramref name="watched"/>, its baton word then), and hands the baton to a spare.</summary>
     internal bool TryRescue(Worker stuck, long watched)
     {
+        lock (_detachedLock)
+        {
+            _detached.Add(stuck);
+        }
+
         long detached = (watched & ~Worker.StateMask) | Worker.Detached;
         if (Interlocked.CompareExchange(ref stuck.BatonWord, detached, watched) != watched)
         {
+            lock (_detachedLock)
+            {
+                _detached.Remove(stuck);
+            }
+
             return false;
         }
 
         Interlocked.Increment(ref _handoffs);
         HandBatonTo(TakeSpare());
         return true;
+    }
+
+    /// <summary>The workers detached now, for a dump.</summary>
+    private Worker[] DetachedWorkers()
+    {
+        lock (_detachedLock)
+        {
+            return _detached.Count == 0 ? [] : [.. _detached];
+        }
     }
 
     /// <summary>The holder enters coroutine code: a new step, so a new sequence number.</summary>
@@ -102,8 +127,18 @@ public sealed partial class Scheduler
         long blockedForMs = Environment.TickCount64 - me.BlockedSinceMs;
         string? blockedIn = me.BlockedIn;
         CoroutineBase? coroutine = me.Running;
+        lock (_detachedLock)
+        {
+            _detached.Remove(me);
+        }
+
         Volatile.Write(ref me.BatonWord, me.BatonWord & ~Worker.StateMask); // InScheduler, same step
-        Enqueue(me); // not the holder: through the inbox; its execution hands this thread the baton
+
+        // Not the holder: through the inbox; its execution hands this thread the baton. If the coroutine had already
+        // arranged a resume (a Yield, a wait armed just before), it now has two entries in the queue, and each is
+        // consumed by one park: this one, and the park it was on its way to, which follows every rejoin from Park or
+        // Waits.Block. A rejoin from anywhere else arranges no resume of its own.
+        Enqueue(me);
         me.Parker.Park();
         if (backInCoroutine)
         {
