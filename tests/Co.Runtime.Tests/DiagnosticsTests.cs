@@ -243,6 +243,50 @@ public partial class DiagnosticsTests
     }
 
     [Fact]
+    public async Task BypassCounter_CountsTheMonitorsRescues_ByTheSystemCallTheyBlockedIn()
+    {
+        // The in-process runtime runs with the default options: the monitor is on (20 ms), the hooks are off.
+        long before = ReadBypassed("futex");
+        using var rejoined = new ManualResetEventSlim();
+        Coroutine.Schedulers[0].Go(() =>
+        {
+            Thread.Sleep(300); // no hook in this process: the thread sleeps in the kernel (.NET's sleep is a futex wait)
+            Coroutine.Yield(); // rejoins here, and is counted
+            rejoined.Set();
+        });
+        await CoRun.Bound(Task.Run(() => rejoined.Wait()), "the sleeping coroutine rejoining");
+        long after = ReadBypassed("futex");
+        Assert.True(after - before >= 1, $"co.hooks.bypassed{{call=futex}}: {before} → {after}; sites: {string.Join("; ", Coroutine.BlockingSites())}");
+    }
+
+    /// <summary>co.hooks.bypassed for one system call, read through a MeterListener.</summary>
+    private static long ReadBypassed(string call)
+    {
+        long value = 0;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == CoMetrics.MeterName && instrument.Name == "co.hooks.bypassed")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, measured, tags, _) =>
+        {
+            foreach (KeyValuePair<string, object?> tag in tags)
+            {
+                if (tag.Key == "call" && Equals(tag.Value, call))
+                {
+                    value += measured;
+                }
+            }
+        });
+        listener.Start();
+        listener.RecordObservableInstruments();
+        return value;
+    }
+
+    [Fact]
     public async Task Meter_ReportsCreatedLiveSwitchesAndQueueLength_PerScheduler()
     {
         var values = new Dictionary<string, long>();

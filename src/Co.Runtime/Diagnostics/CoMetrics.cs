@@ -5,7 +5,8 @@ namespace Co.Diagnostics;
 
 /// <summary>
 /// The runtime's instruments on the meter "Co", visible with <c>dotnet-counters monitor --counters Co</c>: live and
-/// created coroutines, switches, run-queue length and blocked-scheduler hand-offs per scheduler. All are observable: the hot paths only bump plain
+/// created coroutines, switches, run-queue length and blocked-scheduler hand-offs per scheduler, and the hook bypasses
+/// by the system call they blocked in. All are observable: the hot paths only bump plain
 /// holder-owned fields (see Scheduler.Diagnostics.cs) and the values are read when a listener collects. The hook layers
 /// add their own instruments to a meter of the same name.
 /// </summary>
@@ -26,6 +27,7 @@ internal static class CoMetrics
         s_meter.CreateObservableCounter("co.switches", () => PerScheduler(s => s.SwitchCount), "{switch}", "Coroutine steps and resumes run by the schedulers"),
         s_meter.CreateObservableGauge("co.runqueue.length", () => PerScheduler(s => s.QueueLength), "{item}", "Work waiting to run, per scheduler"),
         s_meter.CreateObservableCounter("co.monitor.handoffs", () => PerScheduler(s => s.HandoffCount), "{handoff}", "Schedulers handed to another thread because a coroutine held them past the blocked-scheduler threshold"),
+        s_meter.CreateObservableCounter("co.hooks.bypassed", BlockingSites.BypassesByCall, "{call}", "Blocking calls that held a scheduler past the blocked-scheduler threshold without passing a hook, by the system call they blocked in"),
     ]);
 
     private static IEnumerable<Measurement<long>> PerScheduler(Func<Scheduler, long> read)
