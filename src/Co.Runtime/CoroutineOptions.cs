@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Co;
 
 /// <summary>Settings of the coroutine schedulers, applied with <see cref="Coroutine.Configure"/> before first use.</summary>
@@ -5,6 +7,12 @@ public sealed class CoroutineOptions
 {
     /// <summary>The environment variable that sets the scheduler count when <see cref="SchedulerCount"/> is not set.</summary>
     internal const string SchedulerCountVariable = "CO_SCHED_NUM";
+
+    /// <summary>The environment variable that sets <see cref="BlockedSchedulerThreshold"/> in milliseconds (0: off)
+    /// when it is not set in code.</summary>
+    internal const string BlockedThresholdVariable = "CO_BLOCKED_THRESHOLD_MS";
+
+    private static readonly TimeSpan DefaultBlockedSchedulerThreshold = TimeSpan.FromMilliseconds(20);
 
     private int? _schedulerCount;
     private int _syncStackSize = 256 * 1024;
@@ -35,7 +43,7 @@ public sealed class CoroutineOptions
         set => _syncStackSize = value >= 64 * 1024 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "The stack size must be at least 64 KiB.");
     }
 
-    private TimeSpan _blockedSchedulerThreshold = TimeSpan.FromMilliseconds(20);
+    private TimeSpan? _blockedSchedulerThreshold;
 
     /// <summary>How long a spare scheduler thread (one with no parked coroutine) stays before it exits. Default 10 s.</summary>
     public TimeSpan SpareThreadIdleTimeout
@@ -46,7 +54,8 @@ public sealed class CoroutineOptions
 
     /// <summary>
     /// How long a coroutine may hold its scheduler, blocked in the kernel in a call no hook diverted, before the
-    /// blocked-scheduler monitor hands the scheduler to another thread so its other coroutines go on. Default 20 ms;
+    /// blocked-scheduler monitor hands the scheduler to another thread so its other coroutines go on. Unless set, the
+    /// <c>CO_BLOCKED_THRESHOLD_MS</c> environment variable if it holds a whole number of milliseconds, else 20 ms;
     /// <see cref="TimeSpan.Zero"/> turns the monitor off. A coroutine that computes is never handed off, only one
     /// whose thread sleeps in the kernel. The rescued coroutine goes on on its own thread, outside the scheduler,
     /// until its next suspension point, where it rejoins (<see cref="Coroutine.SchedulerBlocked"/> reports it then).
@@ -54,23 +63,37 @@ public sealed class CoroutineOptions
     /// </summary>
     public TimeSpan BlockedSchedulerThreshold
     {
-        get => _blockedSchedulerThreshold;
+        get => _blockedSchedulerThreshold ?? (TryReadBlockedThresholdVariable(out TimeSpan fromEnvironment) ? fromEnvironment : DefaultBlockedSchedulerThreshold);
         set => _blockedSchedulerThreshold = value >= TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "The threshold must be zero (off) or positive.");
     }
 
     internal CoroutineOptions Clone() => (CoroutineOptions)MemberwiseClone();
 
-    /// <summary>Throws if <see cref="SchedulerCount"/> was not set and <c>CO_SCHED_NUM</c> is set to something that is
-    /// not a positive number: a misspelt setting should stop the start, not be ignored.</summary>
-    internal void ValidateSchedulerCountVariable()
+    /// <summary>Throws if <see cref="SchedulerCount"/> or <see cref="BlockedSchedulerThreshold"/> was not set and its
+    /// environment variable is set to something it cannot mean: a misspelt setting should stop the start, not be
+    /// ignored.</summary>
+    internal void ValidateEnvironmentVariables()
     {
         string? raw = Environment.GetEnvironmentVariable(SchedulerCountVariable);
         if (_schedulerCount is null && !string.IsNullOrWhiteSpace(raw) && !TryReadSchedulerCountVariable(out _))
         {
             throw new InvalidOperationException($"{SchedulerCountVariable}='{raw}' is not a positive number of schedulers.");
         }
+
+        raw = Environment.GetEnvironmentVariable(BlockedThresholdVariable);
+        if (_blockedSchedulerThreshold is null && !string.IsNullOrWhiteSpace(raw) && !TryReadBlockedThresholdVariable(out _))
+        {
+            throw new InvalidOperationException($"{BlockedThresholdVariable}='{raw}' is not a whole number of milliseconds (0 turns the monitor off).");
+        }
     }
 
     private static bool TryReadSchedulerCountVariable(out int count) =>
         int.TryParse(Environment.GetEnvironmentVariable(SchedulerCountVariable), out count) && count >= 1;
+
+    private static bool TryReadBlockedThresholdVariable(out TimeSpan threshold)
+    {
+        bool valid = int.TryParse(Environment.GetEnvironmentVariable(BlockedThresholdVariable), NumberStyles.None, CultureInfo.InvariantCulture, out int ms);
+        threshold = TimeSpan.FromMilliseconds(valid ? ms : 0);
+        return valid;
+    }
 }

@@ -63,10 +63,35 @@ public class MonitorTests
     }
 
     [Fact]
+    public async Task TheEnvironmentVariable_SetsTheThreshold_ZeroTurnsTheMonitorOff()
+    {
+        // "monitor" leaves the options at their defaults, so CO_BLOCKED_THRESHOLD_MS decides.
+        HostResult r = (await TestHost.RunAsync("monitor", TestHost.Env(("CO_BLOCKED_THRESHOLD_MS", "0")))).AssertSuccess();
+        foreach (string name in s_cases)
+        {
+            Assert.True(r.Result($"{name}_ticks") == "0", $"{name}: the ticker ticked with CO_BLOCKED_THRESHOLD_MS=0\n{r.Describe()}");
+        }
+
+        Assert.Equal("0", r.Result("reports"));
+    }
+
+    [Fact]
+    public async Task AMisspeltEnvironmentVariable_StopsTheStart()
+    {
+        HostResult r = await TestHost.RunAsync("monitor", TestHost.Env(("CO_BLOCKED_THRESHOLD_MS", "20ms")));
+        Assert.True(r.ExitCode != 0 && r.Stdout.Contains("FAIL exception System.InvalidOperationException", StringComparison.Ordinal)
+                    && r.Stderr.Contains("CO_BLOCKED_THRESHOLD_MS='20ms'", StringComparison.Ordinal), r.Describe());
+    }
+
+    [Fact]
+    public void Threshold_ReadsBackWhatWasSet() =>
+        Assert.Equal(TimeSpan.FromMilliseconds(7), new CoroutineOptions { BlockedSchedulerThreshold = TimeSpan.FromMilliseconds(7) }.BlockedSchedulerThreshold);
+
+    [Fact]
     public void Threshold_RejectsNegative() =>
         Assert.Throws<ArgumentOutOfRangeException>(() => new CoroutineOptions().BlockedSchedulerThreshold = TimeSpan.FromMilliseconds(-1));
 
     [Fact]
-    public void Threshold_DefaultsTo20Milliseconds() =>
+    public void Threshold_DefaultsTo20Milliseconds() => // with CO_BLOCKED_THRESHOLD_MS unset, as in CI
         Assert.Equal(TimeSpan.FromMilliseconds(20), new CoroutineOptions().BlockedSchedulerThreshold);
 }

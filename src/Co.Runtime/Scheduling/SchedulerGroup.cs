@@ -66,7 +66,7 @@ internal static class SchedulerGroup
                 throw new InvalidOperationException("The coroutine schedulers were stopped (Coroutine.Stop); no new coroutine can start.");
             }
 
-            s_options.ValidateSchedulerCountVariable();
+            s_options.ValidateEnvironmentVariables();
             int count = s_options.SchedulerCount;
             int[] cpus = s_options.PinSchedulerThreads ? CpuAffinity.AllowedCpus() : [];
             var schedulers = new Scheduler[count];
