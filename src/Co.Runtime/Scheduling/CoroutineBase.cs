@@ -92,6 +92,7 @@ internal abstract class CoroutineBase : SynchronizationContext, IRunnable
     /// <summary>Takes an id from the scheduler; runs on the baton holder when the coroutine starts.</summary>
     protected void AssignId()
     {
+        using HolderSection section = HolderSection.Enter();
         _slot = Scheduler.AllocateSlot();
         Id = Scheduler.IdOf(_slot);
         Scheduler.TrackStarted(this, _slot);
@@ -100,7 +101,7 @@ internal abstract class CoroutineBase : SynchronizationContext, IRunnable
     /// <summary>Gives the id back; runs on the baton holder when the coroutine has finished.</summary>
     protected void ReleaseId()
     {
-        Scheduler.EnsureHeld();
+        using HolderSection section = HolderSection.Enter();
         Scheduler.TrackFinished(this, _slot);
         Scheduler.ReleaseSlot(_slot);
     }

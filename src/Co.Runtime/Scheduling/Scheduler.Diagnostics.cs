@@ -73,7 +73,7 @@ public sealed partial class Scheduler
     /// <summary>The snapshot taken by the holder itself (a coroutine dumping its own scheduler, which it is running).</summary>
     internal List<CoroutineInfo> SnapshotOnHolder()
     {
-        EnsureHeld();
+        using HolderSection section = HolderSection.Enter();
         return Describe(Worker.Current?.Running);
     }
 

@@ -119,10 +119,13 @@ public sealed partial class Scheduler
     /// <summary>Makes <paramref name="item"/> runnable. Any thread; the holder's own enqueues skip the inbox.</summary>
     internal void Enqueue(IRunnable item)
     {
-        if (IsHeldByCurrentThread)
+        using (HolderSection.Enter())
         {
-            _local.PushBack(item);
-            return;
+            if (IsHeldByCurrentThread)
+            {
+                _local.PushBack(item);
+                return;
+            }
         }
 
         _inbox.Enqueue(item);
@@ -237,7 +240,7 @@ public sealed partial class Scheduler
 
     internal AsyncWaitNode RentAsyncNode(CoroutineBase owner)
     {
-        EnsureHeld();
+        using HolderSection section = HolderSection.Enter();
         AsyncWaitNode? node = _freeNodes;
         if (node is null)
         {
@@ -256,7 +259,7 @@ public sealed partial class Scheduler
 
     internal void ReturnAsyncNode(AsyncWaitNode node)
     {
-        EnsureHeld();
+        using HolderSection section = HolderSection.Enter();
         if (_freeNodeCount < MaxPooledNodes)
         {
             node.ListNext = _freeNodes;
@@ -267,13 +270,13 @@ public sealed partial class Scheduler
 
     internal ContinuationItem RentContinuationItem()
     {
-        EnsureHeld();
+        using HolderSection section = HolderSection.Enter();
         return _continuationItems.TryPop(out ContinuationItem? item) ? item : new ContinuationItem();
     }
 
     internal void ReturnContinuationItem(ContinuationItem item)
     {
-        EnsureHeld();
+        using HolderSection section = HolderSection.Enter();
         if (_continuationItems.Count < MaxPooledNodes)
         {
             _continuationItems.Push(item);

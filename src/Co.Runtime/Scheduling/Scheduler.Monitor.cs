@@ -5,17 +5,27 @@ namespace Co;
 // The scheduler's side of the blocked-scheduler monitor (Scheduling/BlockedSchedulerMonitor.cs).
 //
 // A coroutine that blocks in a call the runtime never sees (a lock held elsewhere, Task.Result with hooks off, a FIFO
-// read) holds its scheduler's baton: nothing else of that scheduler runs. The monitor detaches such a holder
-// (Worker.BatonWord InCoroutine → Detached) and hands the baton to a spare, which carries on the loop.
-// The blocked call cannot be stopped from returning, so from then on, until its coroutine's next suspension point, the
-// detached thread runs that one coroutine's code alongside the scheduler's new holder — the one window in which the
-// baton invariant ("at most one thread runs this scheduler's code") holds for the scheduler but not for the coroutine.
-// What keeps the window safe: the detached thread touches nothing holder-only without rejoining first. Its enqueues
-// go through the inbox (it is not the holder); every holder-only structure reachable from coroutine code (the async
-// node and continuation pools, the timer heap, the id allocator and live table, Pool<T>'s per-scheduler store) calls
-// EnsureHeld first; and leaving coroutine code (a step's end, a park) checks BatonWord with a compare-and-swap. To
-// rejoin, the detached worker enqueues its own resume and parks until a holder hands it the baton, as any parked
-// coroutine is resumed.
+// read) holds its scheduler's baton: nothing else of that scheduler runs. The monitor detaches such a worker and hands
+// the baton to a spare, which carries on the loop. The blocked call cannot be stopped from returning, so from then on,
+// until its coroutine's next suspension point, the detached thread runs that one coroutine's code alongside the
+// scheduler's new holder — the one window in which the baton invariant ("at most one thread runs this scheduler's
+// code") holds for the scheduler but not for the coroutine.
+//
+// The detach protocol is an asymmetric Dekker handshake, so that the worker's side costs plain stores and loads:
+//
+//   worker (leaving coroutine code, or opening a HolderSection)     monitor (TryRescue, on the step word it watched)
+//     store BatonWord (InScheduler / InHolderSection)                  store DetachWord = step | Requested
+//     load DetachWord                                                  process-wide memory barrier
+//                                                                      load BatonWord: unchanged → Committed,
+//                                                                                      changed → Canceled
+//
+// The barrier (membarrier on Linux) orders the worker's store before its load as if it had fenced itself, so at least
+// one side sees the other's store. If the monitor saw the worker's, it cancels; if it did not, the worker saw the
+// request, and waits for the decision (microseconds) before it goes on: Committed means rejoin first. So a worker is
+// never detached inside a holder section or after it left coroutine code, and a detached worker learns it before it
+// next touches a holder-only structure or schedules. The decision is written after _holder has stopped naming the
+// detached worker, so its enqueues go through the inbox from then on. To rejoin, the detached worker enqueues its own
+// resume and parks until a holder hands it the baton, as any parked coroutine is resumed.
 public sealed partial class Scheduler
 {
     /// <summary>Whether any scheduler is monitored: the per-step bookkeeping below runs only then.</summary>
@@ -25,10 +35,13 @@ public sealed partial class Scheduler
     private long _handoffs;
 
     /// <summary>Workers the monitor detached that have not rejoined yet, for dumps (under <see cref="_detachedLock"/>:
-    /// rare). A worker is listed before its detaching compare-and-swap, so it is always there when it rejoins.</summary>
+    /// rare). A worker is listed before the monitor's request, so it is always there when it rejoins.</summary>
     private readonly List<Worker> _detached = [];
 
     private readonly Lock _detachedLock = new();
+
+    /// <summary>Whether the monitor runs: holder sections and step bookkeeping are needed only then.</summary>
+    internal static bool IsMonitored => s_monitored;
 
     /// <summary>The worker holding the baton (racy read, for the monitor).</summary>
     internal Worker? Holder => Volatile.Read(ref _holder);
@@ -39,20 +52,31 @@ public sealed partial class Scheduler
     /// <summary>Turns the per-step bookkeeping on (before the monitor starts).</summary>
     internal static void EnableMonitoring() => s_monitored = true;
 
-    /// <summary>
-    /// For holder-only structures that coroutine code reaches: a thread the monitor detached rejoins its scheduler
-    /// first (and goes on as its holder, in coroutine code). Costs one static read when the monitor is off.
-    /// </summary>
-    internal void EnsureHeld()
+    /// <summary>Opens a <see cref="HolderSection"/> for <paramref name="me"/>, rejoining first if the monitor detached
+    /// it; a no-op section outside coroutine code or inside another section.</summary>
+    internal HolderSection EnterSection(Worker me)
     {
-        if (s_monitored && Worker.Current is { } me && ReferenceEquals(me.Scheduler, this) && Worker.StateOf(Volatile.Read(ref me.BatonWord)) == Worker.Detached)
+        long word = me.BatonWord;
+        if (Worker.StateOf(word) != Worker.InCoroutine)
+        {
+            return default;
+        }
+
+        Volatile.Write(ref me.BatonWord, word | Worker.InHolderSection);
+        if (DetachedIn(me, word))
         {
             Rejoin(me, backInCoroutine: true);
+            word = me.BatonWord;
+            Volatile.Write(ref me.BatonWord, word | Worker.InHolderSection);
         }
+
+        return new HolderSection(me, word);
     }
 
-    /// <summary>Called by the monitor thread: detaches <paramref name="stuck"/> if it is still in the coroutine step
-    /// the monitor watched (<paramref name="watched"/>, its baton word then), and hands the baton to a spare.</summary>
+    /// <summary>
+    /// Called by the monitor thread: detaches <paramref name="stuck"/> if it is still in the coroutine step the monitor
+    /// watched (<paramref name="watched"/>, its baton word then), and hands the baton to a spare. See the protocol above.
+    /// </summary>
     internal bool TryRescue(Worker stuck, long watched)
     {
         lock (_detachedLock)
@@ -60,9 +84,12 @@ public sealed partial class Scheduler
             _detached.Add(stuck);
         }
 
-        long detached = (watched & ~Worker.StateMask) | Worker.Detached;
-        if (Interlocked.CompareExchange(ref stuck.BatonWord, detached, watched) != watched)
+        long step = watched & ~Worker.StateMask;
+        Volatile.Write(ref stuck.DetachWord, step | Worker.DetachRequested);
+        Interlocked.MemoryBarrierProcessWide();
+        if (Volatile.Read(ref stuck.BatonWord) != watched)
         {
+            Volatile.Write(ref stuck.DetachWord, step | Worker.DetachCanceled);
             lock (_detachedLock)
             {
                 _detached.Remove(stuck);
@@ -71,6 +98,8 @@ public sealed partial class Scheduler
             return false;
         }
 
+        Volatile.Write(ref _holder, null); // the detached worker is no holder from here on: its enqueues take the inbox
+        Volatile.Write(ref stuck.DetachWord, step | Worker.DetachCommitted);
         Interlocked.Increment(ref _handoffs);
         HandBatonTo(TakeSpare());
         return true;
@@ -102,30 +131,46 @@ public sealed partial class Scheduler
             return;
         }
 
-        long word = Volatile.Read(ref me.BatonWord);
-        while (Worker.StateOf(word) == Worker.InCoroutine)
+        long word = me.BatonWord;
+        if (Worker.StateOf(word) == Worker.InScheduler)
         {
-            long seen = Interlocked.CompareExchange(ref me.BatonWord, word & ~Worker.StateMask, word);
-            if (seen == word)
-            {
-                return;
-            }
-
-            word = seen;
+            return;
         }
 
-        if (Worker.StateOf(word) == Worker.Detached)
+        Volatile.Write(ref me.BatonWord, word & ~Worker.StateMask);
+        if (DetachedIn(me, word))
         {
             Rejoin(me, backInCoroutine: false);
         }
     }
 
-    /// <summary>Waits, as a parked coroutine does, until a holder hands this detached worker the baton back; then
-    /// reports the episode.</summary>
+    /// <summary>Whether the monitor detached <paramref name="me"/> in the step of <paramref name="word"/>: false at once
+    /// without a request for that step; with one, waits for the monitor's decision (it is taking a process-wide
+    /// barrier). Called right after the worker's store that announces it left coroutine code or opened a section.</summary>
+    private static bool DetachedIn(Worker me, long word)
+    {
+        long step = word & ~Worker.StateMask;
+        long detach = Volatile.Read(ref me.DetachWord);
+        if ((detach & ~Worker.StateMask) != step)
+        {
+            return false;
+        }
+
+        var spin = new SpinWait();
+        while (Worker.StateOf(detach) == Worker.DetachRequested)
+        {
+            spin.SpinOnce();
+            detach = Volatile.Read(ref me.DetachWord);
+        }
+
+        return Worker.StateOf(detach) == Worker.DetachCommitted;
+    }
+
+    /// <summary>Reports the episode, then waits, as a parked coroutine does, until a holder hands this detached worker
+    /// the baton back.</summary>
     private void Rejoin(Worker me, bool backInCoroutine)
     {
         long blockedForMs = Environment.TickCount64 - me.BlockedSinceMs;
-        string? blockedIn = me.BlockedIn;
         CoroutineBase? coroutine = me.Running;
         lock (_detachedLock)
         {
@@ -133,18 +178,17 @@ public sealed partial class Scheduler
         }
 
         Volatile.Write(ref me.BatonWord, me.BatonWord & ~Worker.StateMask); // InScheduler, same step
+        BlockedReports.Report(new SchedulerBlockedEventArgs(coroutine?.Id ?? -1, Id, TimeSpan.FromMilliseconds(blockedForMs), me.BlockedIn, Environment.StackTrace));
 
-        // Not the holder: through the inbox; its execution hands this thread the baton. If the coroutine had already
-        // arranged a resume (a Yield, a wait armed just before), it now has two entries in the queue, and each is
-        // consumed by one park: this one, and the park it was on its way to, which follows every rejoin from Park or
-        // Waits.Block. A rejoin from anywhere else arranges no resume of its own.
+        // Through the inbox (this worker is no holder); its execution hands this thread the baton. If the coroutine had
+        // already arranged a resume (a Yield, a wait armed just before), it now has two entries in the queue, and each
+        // is consumed by one park: this one, and the park it was on its way to, which follows every rejoin from Park.
+        // A rejoin from anywhere else arranges no resume of its own.
         Enqueue(me);
         me.Parker.Park();
         if (backInCoroutine)
         {
             EnterCoroutineCode(me);
         }
-
-        BlockedReports.Report(new SchedulerBlockedEventArgs(coroutine?.Id ?? -1, Id, TimeSpan.FromMilliseconds(blockedForMs), blockedIn, Environment.StackTrace));
     }
 }

@@ -42,27 +42,43 @@ internal sealed unsafe class Worker : IRunnable
     /// <summary>The worker holds the baton and runs the scheduler (or nothing): a state of <see cref="BatonWord"/>.</summary>
     internal const int InScheduler = 0;
 
-    /// <summary>The worker holds the baton and runs coroutine code: the monitor may detach it.</summary>
+    /// <summary>The worker runs coroutine code: the monitor may detach it.</summary>
     internal const int InCoroutine = 1;
 
-    /// <summary>The monitor gave the baton away while this worker ran coroutine code; it must rejoin before it touches
-    /// anything of the scheduler's.</summary>
-    internal const int Detached = 2;
+    /// <summary>The worker runs coroutine code, inside a <see cref="HolderSection"/>: runtime code that touches a
+    /// holder-only structure. The monitor leaves it alone.</summary>
+    internal const int InHolderSection = 3;
 
-    /// <summary>The state bits of <see cref="BatonWord"/>; the bits above count coroutine steps.</summary>
+    /// <summary>The state bits of <see cref="BatonWord"/> and <see cref="DetachWord"/>; the bits above number coroutine
+    /// steps.</summary>
     internal const long StateMask = 3;
 
     /// <summary>
-    /// For the blocked-scheduler monitor (only maintained while it runs): a step sequence number above a state
-    /// (<see cref="StateMask"/>). <see cref="InScheduler"/> → <see cref="InCoroutine"/> with the next sequence number,
-    /// written by the holder as it enters coroutine code; back by a compare-and-swap as it leaves;
-    /// <see cref="InCoroutine"/> → <see cref="Detached"/> by the monitor's compare-and-swap on the word it watched for
-    /// a whole threshold, after which the baton belongs to another worker; <see cref="Detached"/> →
-    /// <see cref="InScheduler"/> by this worker as it rejoins. The two compare-and-swaps decide, exactly once, whether
-    /// the worker left coroutine code as holder or was detached, and the sequence number makes the monitor's one fail
-    /// if the step it watched ended, however soon another began.
+    /// Written by this worker only, read by the monitor: a step sequence number above a state (<see cref="StateMask"/>).
+    /// <see cref="InScheduler"/> → <see cref="InCoroutine"/> with the next sequence number as the worker enters
+    /// coroutine code; → <see cref="InHolderSection"/> and back around each holder section; → <see cref="InScheduler"/>,
+    /// same sequence number, as it leaves coroutine code (a step's end, a park) or rejoins after a detach. Every store is
+    /// followed by a read of <see cref="DetachWord"/> where it matters (leaving, entering a section): with the monitor's
+    /// process-wide barrier between its request and its own read of this word, at least one of the two sees the other
+    /// (Scheduler.Monitor.cs), so the worker pays plain stores and loads, no atomic instruction.
     /// </summary>
     internal long BatonWord;
+
+    /// <summary>
+    /// Written by the monitor only: its request to detach one step (that step's sequence bits | <see cref="DetachRequested"/>),
+    /// then its decision (| <see cref="DetachCommitted"/> or | <see cref="DetachCanceled"/>). A word of another step is
+    /// stale and means nothing.
+    /// </summary>
+    internal long DetachWord;
+
+    /// <summary>The monitor is deciding whether to detach the step (see <see cref="DetachWord"/>).</summary>
+    internal const int DetachRequested = 1;
+
+    /// <summary>The monitor detached the step: the baton went to another worker.</summary>
+    internal const int DetachCommitted = 2;
+
+    /// <summary>The monitor saw the step end or enter a holder section, and left it alone.</summary>
+    internal const int DetachCanceled = 3;
 
     /// <summary>The state part of <paramref name="word"/>.</summary>
     internal static int StateOf(long word) => (int)(word & StateMask);

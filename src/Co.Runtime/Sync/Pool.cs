@@ -42,22 +42,32 @@ public sealed class Pool<T> where T : class
 
     /// <summary>The number of objects stored for the current scheduler.</summary>
     /// <exception cref="InvalidOperationException">Called outside a coroutine.</exception>
-    public int Size => Current(nameof(Size)).Count;
+    public int Size
+    {
+        get
+        {
+            using HolderSection section = HolderSection.Enter();
+            return Current(nameof(Size)).Count;
+        }
+    }
 
     /// <summary>Takes an object from the current scheduler's storage; when it is empty, creates one with the create
     /// callback, or returns null without one.</summary>
     /// <exception cref="InvalidOperationException">Called outside a coroutine.</exception>
     public T? Pop()
     {
-        List<T> items = Current(nameof(Pop));
-        if (items.Count == 0)
+        T? item = null;
+        using (HolderSection.Enter())
         {
-            return _create?.Invoke();
+            List<T> items = Current(nameof(Pop));
+            if (items.Count > 0)
+            {
+                item = items[^1];
+                items.RemoveAt(items.Count - 1);
+            }
         }
 
-        T item = items[^1];
-        items.RemoveAt(items.Count - 1);
-        return item;
+        return item ?? _create?.Invoke(); // the callback runs outside the section: it may block
     }
 
     /// <summary>Returns <paramref name="item"/> to the current scheduler's storage (null is ignored). At capacity, with a
@@ -65,35 +75,44 @@ public sealed class Pool<T> where T : class
     /// <exception cref="InvalidOperationException">Called outside a coroutine.</exception>
     public void Push(T? item)
     {
-        List<T> items = Current(nameof(Push));
-        if (item is null)
+        bool destroy;
+        using (HolderSection.Enter())
         {
-            return;
+            List<T> items = Current(nameof(Push));
+            if (item is null)
+            {
+                return;
+            }
+
+            destroy = _destroy is not null && _capacity >= 0 && items.Count >= _capacity;
+            if (!destroy)
+            {
+                items.Add(item);
+            }
         }
 
-        if (_destroy is not null && _capacity >= 0 && items.Count >= _capacity)
+        if (destroy)
         {
-            _destroy(item);
-            return;
+            _destroy!(item); // outside the section: it may block
         }
-
-        items.Add(item);
     }
 
     /// <summary>Empties the current scheduler's storage, destroying the objects with the destroy callback if set.</summary>
     /// <exception cref="InvalidOperationException">Called outside a coroutine.</exception>
     public void Clear()
     {
-        List<T> items = Current(nameof(Clear));
-        if (_destroy is not null)
+        T[] removed;
+        using (HolderSection.Enter())
         {
-            foreach (T item in items)
-            {
-                _destroy(item);
-            }
+            List<T> items = Current(nameof(Clear));
+            removed = _destroy is null ? [] : [.. items];
+            items.Clear();
         }
 
-        items.Clear();
+        foreach (T item in removed)
+        {
+            _destroy!(item); // outside the section: it may block
+        }
     }
 
     /// <summary>Hands <paramref name="item"/> to the destroy callback, if there is one.</summary>
@@ -106,9 +125,8 @@ public sealed class Pool<T> where T : class
             ?? Interlocked.CompareExchange(ref _perScheduler, new List<T>?[SchedulerGroup.All.Length], null)
             ?? _perScheduler!;
 
-        // Only this scheduler's coroutines touch this slot, one at a time (a coroutine the blocked-scheduler monitor
-        // detached rejoins first).
-        coroutine.Scheduler.EnsureHeld();
+        // Only this scheduler's coroutines touch this slot, one at a time: the callers hold a HolderSection (a coroutine
+        // the blocked-scheduler monitor detached rejoins as it opens one).
         return perScheduler[coroutine.Scheduler.Id] ??= [];
     }
 }

@@ -98,7 +98,6 @@ internal sealed class AsyncWaitNode : WaitNode, IRunnable, IValueTaskSource, IVa
         {
             if (_scheduler is not null)
             {
-                _scheduler.EnsureHeld(); // before the timer heap, a holder-only structure
                 StartTimer(timeoutMs);
             }
             else
@@ -355,7 +354,9 @@ internal sealed class AsyncWaitNode : WaitNode, IRunnable, IValueTaskSource, IVa
 
     private void EnsureOnOwnerScheduler()
     {
-        if (_scheduler is not null && !_scheduler.IsHeldByCurrentThread)
+        // A thread of the scheduler, not necessarily its holder: the monitor may have detached the awaiting coroutine's
+        // thread, which rejoins as it returns the node.
+        if (_scheduler is not null && !ReferenceEquals(Worker.Current?.Scheduler, _scheduler))
         {
             throw new InvalidOperationException("A ValueTask returned by a wait inside a coroutine must be awaited by that coroutine.");
         }

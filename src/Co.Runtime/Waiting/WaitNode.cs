@@ -125,6 +125,7 @@ internal abstract class WaitNode
     {
         Deadline = Co.Scheduling.Clock.DeadlineAfter(timeoutMs);
         _hasDeadline = true;
+        using Co.Scheduling.HolderSection section = Co.Scheduling.HolderSection.Enter();
         Timers!.Add(this);
     }
 
@@ -140,6 +141,7 @@ internal abstract class WaitNode
         Volatile.Write(ref _state, (state & ~CodeMask) | ArmedCode);
         if (_hasDeadline && TimerIndex < 0)
         {
+            using Co.Scheduling.HolderSection section = Co.Scheduling.HolderSection.Enter();
             Timers!.Add(this);
         }
     }
@@ -150,6 +152,7 @@ internal abstract class WaitNode
     {
         if (TimerIndex >= 0)
         {
+            using Co.Scheduling.HolderSection section = Co.Scheduling.HolderSection.Enter();
             Timers!.Remove(this);
         }
 

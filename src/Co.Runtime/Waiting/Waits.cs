@@ -35,7 +35,6 @@ internal static class Waits
         else
         {
             Worker worker = Worker.Current!;
-            worker.Scheduler.EnsureHeld(); // before the timer heap, a holder-only structure
             if (timeoutMs >= 0)
             {
                 node.StartTimer(timeoutMs);

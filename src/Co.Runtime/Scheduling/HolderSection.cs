@@ -1,0 +1,38 @@
+namespace Co.Scheduling;
+
+/// <summary>
+/// A stretch of runtime code, run from coroutine code, that touches a structure only the baton holder may touch: the
+/// run queue, the timer heap, the wait-node and continuation pools, the id table, <see cref="Pool{T}"/>'s store, the
+/// dump's own-scheduler snapshot. While a section is open the blocked-scheduler monitor cannot detach the thread; a
+/// thread it detached before rejoins its scheduler as the section opens (Scheduler.Monitor.cs). Costs one static read
+/// while the monitor is off, two stores and a load while it runs. Sections never span a park or a user callback, so
+/// a blocking call inside one cannot happen. Nested sections are free: the outer one holds.
+/// </summary>
+internal readonly ref struct HolderSection
+{
+    /// <summary>The worker whose section this is; null when nothing was claimed.</summary>
+    private readonly Worker? _worker;
+
+    /// <summary>The worker's baton word to restore as the section closes (coroutine code, same step).</summary>
+    private readonly long _word;
+
+    internal HolderSection(Worker worker, long word)
+    {
+        _worker = worker;
+        _word = word;
+    }
+
+    /// <summary>Opens a section for the calling thread (nothing to do off scheduler threads, in scheduler code, or
+    /// inside another section).</summary>
+    public static HolderSection Enter() =>
+        Scheduler.IsMonitored && Worker.Current is { } me ? me.Scheduler.EnterSection(me) : default;
+
+    /// <summary>Closes the section.</summary>
+    public void Dispose()
+    {
+        if (_worker is not null)
+        {
+            Volatile.Write(ref _worker.BatonWord, _word);
+        }
+    }
+}
