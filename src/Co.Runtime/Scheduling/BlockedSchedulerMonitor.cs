@@ -8,13 +8,14 @@ namespace Co.Scheduling;
 /// the same coroutine step it was running a whole <see cref="CoroutineOptions.BlockedSchedulerThreshold"/> ago (see
 /// Scheduler.Monitor.cs for the hand-off and the window it opens).
 /// <para>
-/// Per scheduler it keeps what it saw: the holder, its <see cref="Worker.BatonWord"/> (step sequence and state) and
-/// since when. The holder pays no clock read: a step that ends changes the word, so "the same word for a threshold"
-/// is "the same step for a threshold" by the monitor's clock. It is rescued only if, besides, its thread sleeps in the
-/// kernel (<see cref="ThreadActivity.IsBlocked"/>): a coroutine that computes, or waits for a CPU on a loaded machine,
-/// is left alone — detaching it would not give its scheduler a CPU, only run its code alongside the others'. A holder
-/// that sleeps in the poller or runs the loop is never touched: only coroutine code is. If the monitor itself was held
-/// up (a GC pause stops it too, a busy VM), what it saw is dated from now, so that a pause is not taken for blocking.
+/// Per scheduler it keeps what it saw: the holder, its <see cref="Worker.BatonWord"/> (step sequence and state), since
+/// when, and whether its thread slept in the kernel at the last look. The holder pays no clock read: a step that ends
+/// changes the word, so "the same word for a threshold" is "the same step for a threshold" by the monitor's clock. It
+/// is rescued only if, besides, its thread sleeps in the kernel (<see cref="ThreadActivity.IsBlocked"/>) at two looks
+/// in a row: a coroutine that computes, or waits for a CPU on a loaded machine, is left alone — detaching it would not
+/// give its scheduler a CPU, only run its code alongside the others' — and a thread just waking from a GC pause (which
+/// stops the monitor too) is not taken for a blocked one. A late look (a busy VM) delays a rescue, never prevents it.
+/// A holder that sleeps in the poller or runs the loop is never touched: only coroutine code is.
 /// </para>
 /// </summary>
 internal static class BlockedSchedulerMonitor
@@ -38,13 +39,10 @@ internal static class BlockedSchedulerMonitor
     private static void Watch(Scheduler[] schedulers, long thresholdMs, int periodMs)
     {
         var seen = new Sighting[schedulers.Length];
-        long lastLookMs = Environment.TickCount64;
         while (true)
         {
             Thread.Sleep(periodMs);
             long now = Environment.TickCount64;
-            bool heldUp = now - lastLookMs > 3L * periodMs;
-            lastLookMs = now;
             for (int i = 0; i < schedulers.Length; i++)
             {
                 Worker? holder = schedulers[i].Holder;
@@ -55,23 +53,29 @@ internal static class BlockedSchedulerMonitor
                     continue;
                 }
 
-                if (heldUp || !ReferenceEquals(seen[i].Holder, holder) || seen[i].Word != word)
+                if (!ReferenceEquals(seen[i].Holder, holder) || seen[i].Word != word)
                 {
-                    seen[i] = new Sighting(holder, word, now);
+                    seen[i] = new Sighting(holder, word, now, BlockedAtLastLook: false);
                     continue;
                 }
 
-                if (now - seen[i].SinceMs >= thresholdMs && holder.ThreadId != 0 && ThreadActivity.IsBlocked(holder.ThreadId))
+                // The same step as at the last look: is its thread asleep in the kernel, now and at the last look too?
+                bool blocked = holder.ThreadId != 0 && ThreadActivity.IsBlocked(holder.ThreadId);
+                if (blocked && seen[i].BlockedAtLastLook && now - seen[i].SinceMs >= thresholdMs)
                 {
                     holder.BlockedSinceMs = seen[i].SinceMs;
                     holder.BlockedIn = ThreadActivity.BlockedIn(holder.ThreadId);
                     schedulers[i].TryRescue(holder, word);
                     seen[i] = default;
+                    continue;
                 }
+
+                seen[i] = seen[i] with { BlockedAtLastLook = blocked };
             }
         }
     }
 
-    /// <summary>A holder seen in coroutine code with <paramref name="Word"/> since <paramref name="SinceMs"/>.</summary>
-    private readonly record struct Sighting(Worker? Holder, long Word, long SinceMs);
+    /// <summary>A holder seen in coroutine code with <paramref name="Word"/> since <paramref name="SinceMs"/>, and whether
+    /// its thread was asleep in the kernel at the last look.</summary>
+    private readonly record struct Sighting(Worker? Holder, long Word, long SinceMs, bool BlockedAtLastLook);
 }
