@@ -63,8 +63,8 @@ public static unsafe class Hooks
         }
     }
 
-    /// <summary>Installs the hooks. Idempotent and thread-safe; never throws for a hook it cannot install (see
-    /// <see cref="Status"/>).</summary>
+    /// <summary>Installs the hooks. Idempotent and thread-safe; never throws for a hook it cannot install, nor when a
+    /// dependency of the detour engine is missing (then nothing is hooked: see <see cref="Status"/>).</summary>
     public static void Enable()
     {
         lock (s_lock)
@@ -82,19 +82,30 @@ public static unsafe class Hooks
                 return;
             }
 
-            nint libc = NativeLibrary.Load("libc.so.6");
-            InstallTracking(libc);
-            SocketBitmap.Rebuild(); // after the tracking gates: sockets made from now on are seen by them
-            InstallTransfers(libc);
-            InstallWaits(libc);
-            InstallResolvers(libc);
-            InstallSleeps(libc);
-            foreach ((string name, string why) in s_notNeeded)
+            try
             {
-                s_status[name] = NotNeededPrefix + why;
-            }
+                nint libc = NativeLibrary.Load("libc.so.6");
+                InstallTracking(libc);
+                SocketBitmap.Rebuild(); // after the tracking gates: sockets made from now on are seen by them
+                InstallTransfers(libc);
+                InstallWaits(libc);
+                InstallResolvers(libc);
+                InstallSleeps(libc);
+                foreach ((string name, string why) in s_notNeeded)
+                {
+                    s_status[name] = NotNeededPrefix + why;
+                }
 
-            EnableLayers();
+                EnableLayers();
+            }
+            catch (Exception exception) when (exception is FileNotFoundException or FileLoadException or BadImageFormatException)
+            {
+                // A dependency of the detour engine (Iced) is missing from the application, as with a startup hook
+                // whose folder was copied incompletely: fail closed — take back what was installed, say why.
+                RemoveAll();
+                s_status.Clear();
+                s_status["*"] = $"not hooked: a dependency could not be loaded ({exception.Message})";
+            }
         }
     }
 
@@ -152,17 +163,7 @@ public static unsafe class Hooks
                 return;
             }
 
-            foreach (IHookLayer layer in s_layers)
-            {
-                layer.Disable();
-            }
-
-            foreach (NativeDetour detour in s_detours)
-            {
-                detour.Dispose();
-            }
-
-            s_detours.Clear();
+            RemoveAll();
             foreach (string name in s_status.Keys.ToList())
             {
                 s_status[name] = "not hooked: disabled";
@@ -170,6 +171,22 @@ public static unsafe class Hooks
 
             IsEnabled = false;
         }
+    }
+
+    /// <summary>Disables every layer and removes every native detour; under <see cref="s_lock"/>.</summary>
+    private static void RemoveAll()
+    {
+        foreach (IHookLayer layer in s_layers)
+        {
+            layer.Disable();
+        }
+
+        foreach (NativeDetour detour in s_detours)
+        {
+            detour.Dispose();
+        }
+
+        s_detours.Clear();
     }
 
     /// <summary>The functions that create, duplicate and close descriptors: they keep <see cref="SocketBitmap"/>

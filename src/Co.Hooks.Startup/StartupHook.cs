@@ -7,7 +7,8 @@ using System.Runtime.Loader;
 /// </summary>
 /// <remarks>
 /// .NET looks the class up by this exact name, in the global namespace. The hook's own dependencies (Co.Hook.Native,
-/// Co.Runtime, Iced) are taken from the application when it has them, and otherwise from this assembly's folder.
+/// Co.Runtime, Iced) are taken from the application when it has them, and otherwise from this assembly's folder. If
+/// one is missing, the hook fails closed: it writes one line to standard error and the program runs unhooked.
 /// </remarks>
 internal static class StartupHook
 {
@@ -20,9 +21,26 @@ internal static class StartupHook
             string candidate = Path.Combine(folder, name.Name + ".dll");
             return File.Exists(candidate) ? context.LoadFromAssemblyPath(candidate) : null;
         };
-        Enable();
+        try
+        {
+            Enable();
+        }
+        catch (Exception exception) when (exception is FileNotFoundException or FileLoadException or BadImageFormatException)
+        {
+            // The hook's own assemblies are not beside it: fail closed, the program runs as it would without the hook.
+            Console.Error.WriteLine($"Co.Hooks.Startup: hooks not enabled: {exception.Message}");
+        }
     }
 
     // In a method of its own so that Co.Hook.Native is resolved only after the handler above is in place.
-    private static void Enable() => Co.Hooks.Enable();
+    private static void Enable()
+    {
+        Co.Hooks.Enable();
+
+        // A program with no code of ours has no other way to learn that nothing was hooked (Iced missing, say).
+        if (Co.Hooks.Status.TryGetValue("*", out string? why))
+        {
+            Console.Error.WriteLine($"Co.Hooks.Startup: {why}");
+        }
+    }
 }

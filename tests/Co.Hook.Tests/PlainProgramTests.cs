@@ -36,6 +36,34 @@ public class PlainProgramTests
             $"the plain program without DOTNET_STARTUP_HOOKS exited {exitCode}:\n{output}");
     }
 
+    /// <summary>A startup hook deployed without a dependency — Iced (the detour engine's decoder), or Co.Hook.Native
+    /// itself — fails closed: the program starts, runs unhooked and passes its checks, and standard error says why.</summary>
+    [Theory]
+    [InlineData("Iced.dll", "Iced")]
+    [InlineData("Co.Hook.Native.dll", "Co.Hook.Native")]
+    public void StartupHook_MissingADependency_FailsClosed(string missing, string named)
+    {
+        string folder = Path.Combine(Path.GetTempPath(), $"co-startup-hook-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        try
+        {
+            string source = Path.GetDirectoryName(StartupHookAssembly())!;
+            Directory.CreateDirectory(folder);
+            foreach (string file in Directory.GetFiles(source).Where(f => Path.GetFileName(f) != missing))
+            {
+                File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
+            }
+
+            (int exitCode, string output) = RunPlainProgram(Path.Combine(folder, "Co.Hooks.Startup.dll"), setting: null);
+            Assert.True(exitCode == 0 && output.Contains("OK plain", StringComparison.Ordinal) && output.Contains("RECV_DETOURED=False", StringComparison.Ordinal)
+                        && output.Contains("Co.Hooks.Startup:", StringComparison.Ordinal) && output.Contains(named, StringComparison.Ordinal),
+                $"the plain program with a startup hook missing {missing} exited {exitCode}:\n{output}");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     /// <summary>Runs tests/Co.PlainProgram's build with DOTNET_STARTUP_HOOKS set to <paramref name="startupHook"/>, or
     /// removed when null (this process may have inherited one), and <paramref name="setting"/> ("NAME=value");
     /// returns its exit code (-1 when killed after 2 minutes) and output.</summary>
