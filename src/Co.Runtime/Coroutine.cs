@@ -25,8 +25,8 @@ public static partial class Coroutine
     }
 
     /// <summary>Raised when the blocked-scheduler monitor (<see cref="CoroutineOptions.BlockedSchedulerThreshold"/>) had
-    /// to hand a scheduler to another thread because a coroutine held it, once that coroutine rejoins; on the scheduler
-    /// thread, sender null.</summary>
+    /// to hand a scheduler to another thread because a coroutine held it, once that coroutine rejoins; on a thread-pool
+    /// thread, sender null. <see cref="BlockingSites"/> counts the rejoin at once; this event follows shortly.</summary>
     public static event EventHandler<SchedulerBlockedEventArgs>? SchedulerBlocked
     {
         add => BlockedReports.Raised += value;
@@ -122,6 +122,7 @@ public static partial class Coroutine
             return;
         }
 
+        HolderSection.Checkpoint();
         WorkerWaitNode node = worker.WaitNode;
         node.Arm(null);
         Waits.Block(node, ms);
@@ -211,6 +212,7 @@ public static partial class Coroutine
 
     private static void YieldWorker(Worker worker)
     {
+        HolderSection.Checkpoint();
         worker.Scheduler.Enqueue(worker);
         worker.Scheduler.Park(worker);
     }

@@ -249,13 +249,19 @@ internal static unsafe partial class DescriptorScenarios
                 }
             }
         });
-        Coroutine.SchedulerBlocked -= onBlocked;
         long readsDiverted = DivertCounters.Read("read") - readsDivertedBefore;
-        string pipeBlockedIn;
-        lock (pipeReports)
+        string pipeBlockedIn = "";
+        var waiting = System.Diagnostics.Stopwatch.StartNew();
+        while (!pipeBlockedIn.Contains("pipe:[", StringComparison.Ordinal) && waiting.ElapsedMilliseconds < 5_000)
         {
-            pipeBlockedIn = string.Join(" | ", pipeReports);
+            Thread.Sleep(10); // the event comes on the thread pool, shortly after the reader rejoined
+            lock (pipeReports)
+            {
+                pipeBlockedIn = string.Join(" | ", pipeReports);
+            }
         }
+
+        Coroutine.SchedulerBlocked -= onBlocked;
 
         Console.WriteLine($"PIPE DIVERTED {readsDiverted} TICKS {ticksDuringPipeRead} BLOCKED IN {pipeBlockedIn}");
         Scenarios.Check(ticksDuringPipeRead >= 5, $"the ticker ticked {ticksDuringPipeRead} times during the 300 ms pipe read: the monitor did not hand the scheduler off");

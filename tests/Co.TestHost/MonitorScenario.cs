@@ -89,13 +89,23 @@ internal static partial class MonitorScenario
                 (int ticks, bool carriedOn, int blockerId) = Case(block);
                 Console.Out.WriteLine($"RESULT {name}_ticks={ticks}");
                 Console.Out.WriteLine($"RESULT {name}_carried_on={carriedOn}");
-                lock (reports)
+                // The event comes on the thread pool, shortly after the rejoin: wait for it (bounded; 300 ms is plenty for
+                // one that never comes, the computing case's). Ids are reused once a coroutine ends: only this case's
+                // reports count.
+                SchedulerBlockedEventArgs? report = null;
+                var waiting = System.Diagnostics.Stopwatch.StartNew();
+                while (report is null && waiting.ElapsedMilliseconds < (name == "compute" ? 300 : 5_000))
                 {
-                    // ids are reused once a coroutine ends: only this case's reports count
-                    SchedulerBlockedEventArgs? report = reports.Skip(reportsBefore).FirstOrDefault(report => report.CoroutineId == blockerId);
-                    Console.Out.WriteLine($"RESULT {name}_reported={report is not null}");
-                    Console.Out.WriteLine($"RESULT {name}_blocked_in={report?.BlockedIn?.Replace(' ', '_') ?? "none"}");
+                    lock (reports)
+                    {
+                        report = reports.Skip(reportsBefore).FirstOrDefault(r => r.CoroutineId == blockerId);
+                    }
+
+                    Thread.Sleep(report is null ? 10 : 0);
                 }
+
+                Console.Out.WriteLine($"RESULT {name}_reported={report is not null}");
+                Console.Out.WriteLine($"RESULT {name}_blocked_in={report?.BlockedIn?.Replace(' ', '_') ?? "none"}");
             }
         }
         finally

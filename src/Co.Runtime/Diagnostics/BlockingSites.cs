@@ -1,28 +1,17 @@
 using System.Diagnostics.Metrics;
-using Co.Scheduling;
 
 namespace Co.Diagnostics;
 
 /// <summary>
 /// The bypass report: calls that blocked a scheduler without passing a hook, grouped by call site and system call —
-/// built from the blocked-scheduler monitor's rescues. The site is the first frame of the rescued coroutine's stack at its rejoin that
-/// is not the runtime's own (namespace Co outside Co.Tests/samples, and System): the method that blocked, since it is
-/// still on the stack at the coroutine's next suspension point unless it returned first.
+/// built from the blocked-scheduler monitor's rescues. The site is the first frame of the rescued coroutine's stack at
+/// its rejoin that is not the runtime's own (namespace Co outside Co.Tests/samples, and System): the method that
+/// blocked, since it is still on the stack where the coroutine rejoins unless it returned first.
 /// </summary>
 internal static class BlockingSites
 {
     private static readonly Lock s_lock = new();
     private static readonly Dictionary<(string Site, string Call), (int Count, TimeSpan Total, TimeSpan Longest)> s_sites = [];
-    private static int s_subscribed;
-
-    /// <summary>Starts collecting (the monitor calls it as it starts).</summary>
-    public static void Collect()
-    {
-        if (Interlocked.Exchange(ref s_subscribed, 1) == 0)
-        {
-            BlockedReports.Raised += (_, report) => Add(report);
-        }
-    }
 
     /// <summary>The sites so far, most total blocking first.</summary>
     public static IReadOnlyList<BlockingSite> Snapshot()
@@ -48,7 +37,8 @@ internal static class BlockingSites
         }
     }
 
-    private static void Add(SchedulerBlockedEventArgs report)
+    /// <summary>Counts one rescue (the monitor's report, as the coroutine rejoins).</summary>
+    public static void Add(SchedulerBlockedEventArgs report)
     {
         (string, string) site = (SiteOf(report.StackAtRejoin), CallNameOf(report.BlockedIn));
         lock (s_lock)

@@ -24,6 +24,7 @@ internal static class IoWaits
             return error;
         }
 
+        HolderSection.Checkpoint();
         WaitNode node = worker.WaitNode;
         node.Arm(descriptor);
         switch (descriptor.Enlist(node, read))

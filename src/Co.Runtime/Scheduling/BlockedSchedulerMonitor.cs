@@ -20,16 +20,16 @@ namespace Co.Scheduling;
 /// </summary>
 internal static class BlockedSchedulerMonitor
 {
-    /// <summary>Starts the monitor for <paramref name="schedulers"/> if <paramref name="threshold"/> is positive.</summary>
+    /// <summary>Starts the monitor for <paramref name="schedulers"/> if <paramref name="threshold"/> is positive and the
+    /// platform's process-wide barrier can carry the detach handshake (otherwise it stays off: fail closed).</summary>
     public static void StartIfEnabled(Scheduler[] schedulers, TimeSpan threshold)
     {
-        if (threshold <= TimeSpan.Zero)
+        if (threshold <= TimeSpan.Zero || !ProcessBarrier.IsReliable())
         {
             return;
         }
 
         Scheduler.EnableMonitoring();
-        Diagnostics.BlockingSites.Collect();
         long thresholdMs = Math.Max((long)threshold.TotalMilliseconds, 1);
         int periodMs = (int)Math.Clamp(thresholdMs / 2, 1, 1000);
         var thread = new Thread(() => Watch(schedulers, thresholdMs, periodMs)) { IsBackground = true, Name = "Co blocked-scheduler monitor" };

@@ -238,10 +238,12 @@ public sealed partial class Scheduler
 
     internal void ReleaseSlot(int slot) => _freeSlots.Push(slot);
 
-    internal AsyncWaitNode RentAsyncNode(CoroutineBase owner)
+    /// <summary>A pooled async wait node for <paramref name="owner"/>; <paramref name="underGate"/> when the caller holds
+    /// a primitive's gate (a thread the monitor detached then gets a fresh node instead of rejoining there).</summary>
+    internal AsyncWaitNode RentAsyncNode(CoroutineBase owner, bool underGate = false)
     {
-        using HolderSection section = HolderSection.Enter();
-        AsyncWaitNode? node = _freeNodes;
+        using HolderSection section = underGate ? HolderSection.EnterWithoutRejoin() : HolderSection.Enter();
+        AsyncWaitNode? node = section.IsDetached ? null : _freeNodes;
         if (node is null)
         {
             node = new AsyncWaitNode(this);

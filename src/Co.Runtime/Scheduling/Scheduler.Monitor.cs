@@ -53,8 +53,9 @@ public sealed partial class Scheduler
     internal static void EnableMonitoring() => s_monitored = true;
 
     /// <summary>Opens a <see cref="HolderSection"/> for <paramref name="me"/>, rejoining first if the monitor detached
-    /// it; a no-op section outside coroutine code or inside another section.</summary>
-    internal HolderSection EnterSection(Worker me)
+    /// it (or, without <paramref name="mayRejoin"/>, returning a section that says so); a no-op section outside
+    /// coroutine code or inside another section.</summary>
+    internal HolderSection EnterSection(Worker me, bool mayRejoin)
     {
         long word = me.BatonWord;
         if (Worker.StateOf(word) != Worker.InCoroutine)
@@ -62,15 +63,23 @@ public sealed partial class Scheduler
             return default;
         }
 
-        Volatile.Write(ref me.BatonWord, word | Worker.InHolderSection);
-        if (DetachedIn(me, word))
+        while (true)
         {
-            Rejoin(me, backInCoroutine: true);
-            word = me.BatonWord;
             Volatile.Write(ref me.BatonWord, word | Worker.InHolderSection);
-        }
+            if (!DetachedIn(me, word))
+            {
+                return new HolderSection(me, word);
+            }
 
-        return new HolderSection(me, word);
+            if (!mayRejoin)
+            {
+                Volatile.Write(ref me.BatonWord, word); // still detached: it rejoins at its next section or park
+                return HolderSection.Detached;
+            }
+
+            Rejoin(me, backInCoroutine: true); // a new step, so the handshake again for it
+            word = me.BatonWord;
+        }
     }
 
     /// <summary>
@@ -79,12 +88,19 @@ public sealed partial class Scheduler
     /// </summary>
     internal bool TryRescue(Worker stuck, long watched)
     {
+        long step = watched & ~Worker.StateMask;
+        if (Volatile.Read(ref stuck.DetachWord) == (step | Worker.DetachCommitted))
+        {
+            // Detached in this very step already, then handed the baton by its own wait's wake before it noticed: it
+            // rejoins at its next section or park, and must not be detached twice.
+            return false;
+        }
+
         lock (_detachedLock)
         {
             _detached.Add(stuck);
         }
 
-        long step = watched & ~Worker.StateMask;
         Volatile.Write(ref stuck.DetachWord, step | Worker.DetachRequested);
         Interlocked.MemoryBarrierProcessWide();
         if (Volatile.Read(ref stuck.BatonWord) != watched)
@@ -166,8 +182,8 @@ public sealed partial class Scheduler
         return Worker.StateOf(detach) == Worker.DetachCommitted;
     }
 
-    /// <summary>Reports the episode, then waits, as a parked coroutine does, until a holder hands this detached worker
-    /// the baton back.</summary>
+    /// <summary>Reports the episode (the user's handlers run on the thread pool, never here), then waits, as a parked
+    /// coroutine does, until a holder hands this detached worker the baton back.</summary>
     private void Rejoin(Worker me, bool backInCoroutine)
     {
         long blockedForMs = Environment.TickCount64 - me.BlockedSinceMs;

@@ -79,6 +79,7 @@ public sealed partial class Chan<T> : IWaitSource
         long deadline = DeadlineOf(ms);
         while (true)
         {
+            HolderSection.Checkpoint(); // a detached thread rejoins before it may enlist (under the gate, it can't)
             WaitNode? node = PutOrEnlist(item, deadline, async: false, out ChanStatus status, out int remaining);
             if (node is null)
             {
@@ -160,6 +161,7 @@ public sealed partial class Chan<T> : IWaitSource
         long deadline = DeadlineOf(ms);
         while (true)
         {
+            HolderSection.Checkpoint(); // a detached thread rejoins before it may enlist (under the gate, it can't)
             WaitNode? node = TakeOrEnlist(deadline, async: false, out item, out ChanStatus status, out int remaining);
             if (node is null)
             {
@@ -377,7 +379,7 @@ public sealed partial class Chan<T> : IWaitSource
         }
         else
         {
-            node = Waits.SyncNode();
+            node = Waits.SyncNodeUnderGate();
             node.Arm(this);
         }
 

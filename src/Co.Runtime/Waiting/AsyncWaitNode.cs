@@ -155,8 +155,9 @@ internal sealed class AsyncWaitNode : WaitNode, IRunnable, IValueTaskSource, IVa
         _continuationState = state;
         if (_scheduler is not null)
         {
-            // On the holder, as is every publication of this node.
+            // On the holder, as is every publication of this node: a thread the monitor detached rejoins first.
             EnsureOnOwnerScheduler();
+            using HolderSection section = HolderSection.Enter();
             if (_continuation is null)
             {
                 _continuation = continuation;

@@ -6,12 +6,26 @@ namespace Co.Waiting;
 /// wait behaves on a scheduler thread (park the coroutine, the scheduler goes on) versus a plain thread (block it).</summary>
 internal static class Waits
 {
-    /// <summary>The node a synchronous wait of the calling thread uses.</summary>
-    internal static WaitNode SyncNode() => Worker.Current is { } worker ? worker.WaitNode : ThreadWaitNode.ForCurrentThread;
+    /// <summary>The node a synchronous wait of the calling thread uses, taken under a primitive's gate: no rejoin
+    /// there (the caller made its <see cref="HolderSection.Checkpoint"/> before taking the gate).</summary>
+    internal static WaitNode SyncNodeUnderGate() => Worker.Current is { } worker ? worker.WaitNode : ThreadWaitNode.ForCurrentThread;
 
-    /// <summary>A node for an async wait: pooled by the current coroutine's scheduler, or a fresh external one.</summary>
+    /// <summary>The node a synchronous wait of the calling thread uses; outside any gate.</summary>
+    internal static WaitNode SyncNode()
+    {
+        if (Worker.Current is { } worker)
+        {
+            HolderSection.Checkpoint();
+            return worker.WaitNode;
+        }
+
+        return ThreadWaitNode.ForCurrentThread;
+    }
+
+    /// <summary>A node for an async wait, taken under the primitive's gate: pooled by the current coroutine's scheduler,
+    /// or a fresh external one.</summary>
     internal static AsyncWaitNode AsyncNode() =>
-        Worker.Current is { Running: { } owner } worker ? worker.Scheduler.RentAsyncNode(owner) : new AsyncWaitNode(null);
+        Worker.Current is { Running: { } owner } worker ? worker.Scheduler.RentAsyncNode(owner, underGate: true) : new AsyncWaitNode(null);
 
     /// <summary>
     /// Waits until <paramref name="node"/> — armed by the caller and already published to its primitive — is claimed,
