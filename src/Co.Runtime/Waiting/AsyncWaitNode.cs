@@ -199,7 +199,16 @@ internal sealed class AsyncWaitNode : WaitNode, IRunnable, IValueTaskSource, IVa
         Owner?.NoteResumed();
         if (_extras?.Retry is { } retry && Outcome == WaitOutcome.Signaled)
         {
-            if (!retry.TryFinish(this))
+            // A retry that finds nothing re-arms the wait under its primitive's gate, timer included: open the section
+            // here, outside any gate, so the one inside is nested and never has to rejoin there. The retry never
+            // blocks (a MSG_DONTWAIT attempt, a channel's buffer), so holding the section through it costs nothing.
+            bool finished;
+            using (HolderSection.Enter())
+            {
+                finished = retry.TryFinish(this);
+            }
+
+            if (!finished)
             {
                 // Nothing to do after all: the same wait was re-armed. A cancellation that fired while the claim held
                 // the wait could not claim it; the token says so now, and whichever of this check and a later
