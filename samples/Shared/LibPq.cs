@@ -6,7 +6,8 @@ namespace Co.Samples;
 /// The libpq functions (libpq.so.5) the samples use: the blocking pair PQconnectdb/PQexec, which hooked code calls as
 /// they are (ThirdPartyClients, Coroutineize's hooked way), and the asynchronous API (PQconnectStart/PQconnectPoll,
 /// PQsendQuery, PQflush, PQconsumeInput, PQisBusy, PQgetResult) that Coroutineize's coroutineized way drives itself,
-/// waiting on PQsocket with IoEvent. Shared by both samples (linked into each project).
+/// waiting on PQsocket with IoEvent. Shared by both samples and the hook tests' libpq scenario (linked into each
+/// project).
 /// </summary>
 internal static partial class LibPq
 {
@@ -68,6 +69,9 @@ internal static partial class LibPq
 
     [LibraryImport(Library)]
     public static partial int PQntuples(nint result);
+
+    [LibraryImport(Library)]
+    public static partial int PQnfields(nint result);
 
     [LibraryImport(Library)]
     public static partial nint PQgetvalue(nint result, int row, int column);

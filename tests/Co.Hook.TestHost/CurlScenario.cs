@@ -6,6 +6,7 @@ using System.Net;
 using System.Runtime.InteropServices;
 using System.Text;
 using Co;
+using Co.Samples;
 
 /// <summary>
 /// libcurl's easy interface in coroutines. curl makes its socket non-blocking, connects (EINPROGRESS) and then waits in
@@ -50,7 +51,7 @@ internal static class CurlScenario
             Scenarios.Check(!Hooks.IsEnabled, "the control must run without hooks");
         }
 
-        Scenarios.Check(Curl.GlobalInit(Curl.GlobalDefault) == 0, "curl_global_init failed");
+        Scenarios.Check(LibCurl.GlobalInit(LibCurl.GlobalDefault) == 0, "curl_global_init failed");
         Scheduler clientScheduler = Coroutine.Schedulers[0];
         Scheduler serverScheduler = Coroutine.Schedulers[1];
         using var server = DelayingHttpServer.Start(serverScheduler, DelayMs);
@@ -98,7 +99,7 @@ internal static class CurlScenario
                     (int result, long status, string body) = Fetch($"http://127.0.0.1:{server.Port}{path}", ref inFlight);
                     if (result != 0 || status != 200 || body != DelayingHttpServer.BodyFor(path))
                     {
-                        failures.Enqueue($"client {id}: curl_easy_perform {result} ({Curl.StrError(result)}), HTTP {status}, body '{body}'");
+                        failures.Enqueue($"client {id}: curl_easy_perform {result} ({LibCurl.StrError(result)}), HTTP {status}, body '{body}'");
                     }
                 }
                 catch (Exception exception)
@@ -140,7 +141,7 @@ internal static class CurlScenario
     /// <summary>One curl easy transfer of <paramref name="url"/> in the calling (sync) coroutine.</summary>
     private static unsafe (int Result, long Status, string Body) Fetch(string url, ref int inFlight)
     {
-        nint easy = Curl.EasyInit();
+        nint easy = LibCurl.EasyInit();
         Scenarios.Check(easy != 0, "curl_easy_init failed");
         var body = new List<byte>();
         GCHandle handle = GCHandle.Alloc(body);
@@ -150,18 +151,18 @@ internal static class CurlScenario
             fixed (byte* urlText = urlBytes)
             {
                 // libcurl copies string options, so the pinned buffer need only live through the call.
-                SetOpt(easy, Curl.OptUrl, (nint)urlText);
+                SetOpt(easy, LibCurl.OptUrl, (nint)urlText);
             }
 
-            SetOpt(easy, Curl.OptWriteFunction, (nint)(delegate* unmanaged<byte*, nuint, nuint, nint, nuint>)&Curl.Collect);
-            SetOpt(easy, Curl.OptWriteData, GCHandle.ToIntPtr(handle));
-            SetOpt(easy, Curl.OptNoSignal, 1L);
-            SetOpt(easy, Curl.OptTimeoutMs, 20_000L);
+            SetOpt(easy, LibCurl.OptWriteFunction, (nint)(delegate* unmanaged<byte*, nuint, nuint, nint, nuint>)&LibCurl.Collect);
+            SetOpt(easy, LibCurl.OptWriteData, GCHandle.ToIntPtr(handle));
+            SetOpt(easy, LibCurl.OptNoSignal, 1L);
+            SetOpt(easy, LibCurl.OptTimeoutMs, 20_000L);
             Interlocked.Increment(ref inFlight);
             int result;
             try
             {
-                result = Curl.EasyPerform(easy);
+                result = LibCurl.EasyPerform(easy);
             }
             finally
             {
@@ -169,79 +170,25 @@ internal static class CurlScenario
             }
 
             long status = 0;
-            Scenarios.Check(Curl.EasyGetInfo(easy, Curl.InfoResponseCode, &status) == 0, "curl_easy_getinfo(CURLINFO_RESPONSE_CODE) failed");
+            Scenarios.Check(LibCurl.EasyGetInfo(easy, LibCurl.InfoResponseCode, &status) == 0, "curl_easy_getinfo(CURLINFO_RESPONSE_CODE) failed");
             return (result, status, Encoding.ASCII.GetString(body.ToArray()));
         }
         finally
         {
-            Curl.EasyCleanup(easy);
+            LibCurl.EasyCleanup(easy);
             handle.Free();
         }
     }
 
     private static void SetOpt(nint easy, int option, nint value)
     {
-        int result = Curl.EasySetOptPointer(easy, option, value);
-        Scenarios.Check(result == 0, $"curl_easy_setopt({option}) returned {result} ({Curl.StrError(result)})");
+        int result = LibCurl.EasySetOptPointer(easy, option, value);
+        Scenarios.Check(result == 0, $"curl_easy_setopt({option}) returned {result} ({LibCurl.StrError(result)})");
     }
 
     private static void SetOpt(nint easy, int option, long value)
     {
-        int result = Curl.EasySetOptLong(easy, option, value);
-        Scenarios.Check(result == 0, $"curl_easy_setopt({option}) returned {result} ({Curl.StrError(result)})");
-    }
-}
-
-/// <summary>The few libcurl calls of the scenario (libcurl.so.4, the OpenSSL flavour on Debian).</summary>
-internal static unsafe partial class Curl
-{
-    public const long GlobalDefault = 3;      // CURL_GLOBAL_SSL | CURL_GLOBAL_WIN32
-    public const int OptNoSignal = 99;        // CURLOPT_NOSIGNAL, long
-    public const int OptTimeoutMs = 155;      // CURLOPT_TIMEOUT_MS, long
-    public const int OptWriteData = 10001;    // CURLOPT_WRITEDATA, pointer
-    public const int OptUrl = 10002;          // CURLOPT_URL, char*
-    public const int OptWriteFunction = 20011; // CURLOPT_WRITEFUNCTION, function pointer
-    public const int InfoResponseCode = 0x200002; // CURLINFO_RESPONSE_CODE, long*
-
-    private const string Library = "libcurl.so.4";
-
-    [LibraryImport(Library, EntryPoint = "curl_global_init")]
-    public static partial int GlobalInit(long flags);
-
-    [LibraryImport(Library, EntryPoint = "curl_easy_init")]
-    public static partial nint EasyInit();
-
-    // curl_easy_setopt and curl_easy_getinfo are variadic. On x64 System V a variadic integer or pointer argument goes
-    // in the same register as a fixed one, so one fixed signature per argument type calls them correctly; AL (the count
-    // of vector registers used) is not set for the call, which is harmless because libcurl reads no floating-point
-    // argument through va_arg.
-    [LibraryImport(Library, EntryPoint = "curl_easy_setopt")]
-    public static partial int EasySetOptPointer(nint easy, int option, nint value);
-
-    [LibraryImport(Library, EntryPoint = "curl_easy_setopt")]
-    public static partial int EasySetOptLong(nint easy, int option, long value);
-
-    [LibraryImport(Library, EntryPoint = "curl_easy_getinfo")]
-    public static partial int EasyGetInfo(nint easy, int info, long* value);
-
-    [LibraryImport(Library, EntryPoint = "curl_easy_perform")]
-    public static partial int EasyPerform(nint easy);
-
-    [LibraryImport(Library, EntryPoint = "curl_easy_cleanup")]
-    public static partial void EasyCleanup(nint easy);
-
-    [LibraryImport(Library, EntryPoint = "curl_easy_strerror")]
-    private static partial byte* EasyStrError(int code);
-
-    public static string StrError(int code) => Marshal.PtrToStringUTF8((nint)EasyStrError(code)) ?? "";
-
-    /// <summary>CURLOPT_WRITEFUNCTION: appends the chunk to the List&lt;byte&gt; whose GCHandle is the user data.</summary>
-    [UnmanagedCallersOnly]
-    public static nuint Collect(byte* data, nuint size, nuint count, nint userData)
-    {
-        var body = (List<byte>)GCHandle.FromIntPtr(userData).Target!;
-        nuint length = size * count;
-        body.AddRange(new ReadOnlySpan<byte>(data, checked((int)length)));
-        return length;
+        int result = LibCurl.EasySetOptLong(easy, option, value);
+        Scenarios.Check(result == 0, $"curl_easy_setopt({option}) returned {result} ({LibCurl.StrError(result)})");
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Co;
+using Co.Samples;
 
 /// <summary>
 /// libpq, PostgreSQL's C client, called through P/Invoke from sync coroutines: the native-library case the hook layer
@@ -138,23 +139,19 @@ internal static class LibpqScenario
     /// <summary>One libpq connection (PGconn*).</summary>
     private sealed class Connection : IDisposable
     {
-        private const int ConnectionOk = 0;  // CONNECTION_OK
-        private const int CommandOk = 1;     // PGRES_COMMAND_OK
-        private const int TuplesOk = 2;      // PGRES_TUPLES_OK
-
         private nint _conn;
 
         private Connection(nint conn) => _conn = conn;
 
         public static Connection Open(string conninfo)
         {
-            nint conn = Libpq.PQconnectdb(conninfo);
+            nint conn = LibPq.PQconnectdb(conninfo);
             Scenarios.Check(conn != 0, "PQconnectdb returned NULL (out of memory)");
-            if (Libpq.PQstatus(conn) != ConnectionOk)
+            if (LibPq.PQstatus(conn) != LibPq.ConnectionOk)
             {
-                string message = Marshal.PtrToStringUTF8(Libpq.PQerrorMessage(conn)) ?? "";
-                Libpq.PQfinish(conn);
-                throw new InvalidOperationException($"PQconnectdb('{conninfo}') failed: {message.Trim()}");
+                string message = LibPq.ErrorMessage(conn);
+                LibPq.PQfinish(conn);
+                throw new InvalidOperationException($"PQconnectdb('{conninfo}') failed: {message}");
             }
 
             return new Connection(conn);
@@ -164,7 +161,7 @@ internal static class LibpqScenario
         public void Execute(string sql)
         {
             nint result = Run(sql);
-            Libpq.PQclear(result);
+            LibPq.PQclear(result);
         }
 
         /// <summary>Runs <paramref name="sql"/> and returns the first column of its first row.</summary>
@@ -173,12 +170,12 @@ internal static class LibpqScenario
             nint result = Run(sql);
             try
             {
-                Scenarios.Check(Libpq.PQntuples(result) == 1 && Libpq.PQnfields(result) == 1, $"{sql}: expected one row of one column");
-                return Marshal.PtrToStringUTF8(Libpq.PQgetvalue(result, 0, 0)) ?? "";
+                Scenarios.Check(LibPq.PQntuples(result) == 1 && LibPq.PQnfields(result) == 1, $"{sql}: expected one row of one column");
+                return Marshal.PtrToStringUTF8(LibPq.PQgetvalue(result, 0, 0)) ?? "";
             }
             finally
             {
-                Libpq.PQclear(result);
+                LibPq.PQclear(result);
             }
         }
 
@@ -186,63 +183,27 @@ internal static class LibpqScenario
         {
             if (_conn != 0)
             {
-                Libpq.PQfinish(_conn);
+                LibPq.PQfinish(_conn);
                 _conn = 0;
             }
         }
 
         private nint Run(string sql)
         {
-            nint result = Libpq.PQexec(_conn, sql);
-            int status = result == 0 ? -1 : Libpq.PQresultStatus(result);
-            if (status is TuplesOk or CommandOk)
+            nint result = LibPq.PQexec(_conn, sql);
+            int status = result == 0 ? -1 : LibPq.PQresultStatus(result);
+            if (status is LibPq.TuplesOk or LibPq.CommandOk)
             {
                 return result;
             }
 
-            string message = Marshal.PtrToStringUTF8(Libpq.PQerrorMessage(_conn)) ?? "";
+            string message = LibPq.ErrorMessage(_conn);
             if (result != 0)
             {
-                Libpq.PQclear(result);
+                LibPq.PQclear(result);
             }
 
-            throw new InvalidOperationException($"PQexec('{sql}') gave status {status}: {message.Trim()}");
+            throw new InvalidOperationException($"PQexec('{sql}') gave status {status}: {message}");
         }
     }
-}
-
-/// <summary>The few libpq functions the scenario needs (libpq.so.5).</summary>
-internal static partial class Libpq
-{
-    private const string Library = "libpq.so.5";
-
-    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
-    public static partial nint PQconnectdb(string conninfo);
-
-    [LibraryImport(Library)]
-    public static partial int PQstatus(nint conn);
-
-    [LibraryImport(Library)]
-    public static partial nint PQerrorMessage(nint conn);
-
-    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
-    public static partial nint PQexec(nint conn, string query);
-
-    [LibraryImport(Library)]
-    public static partial int PQresultStatus(nint result);
-
-    [LibraryImport(Library)]
-    public static partial int PQntuples(nint result);
-
-    [LibraryImport(Library)]
-    public static partial int PQnfields(nint result);
-
-    [LibraryImport(Library)]
-    public static partial nint PQgetvalue(nint result, int row, int column);
-
-    [LibraryImport(Library)]
-    public static partial void PQclear(nint result);
-
-    [LibraryImport(Library)]
-    public static partial void PQfinish(nint conn);
 }

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
-using ThirdPartyClients.Native;
+using Co.Samples;
 using ThirdPartyClients.Servers;
 
 namespace ThirdPartyClients.Clients;

@@ -1,10 +1,11 @@
 using System.Runtime.InteropServices;
 
-namespace ThirdPartyClients.Native;
+namespace Co.Samples;
 
 /// <summary>
-/// The few calls of libcurl's easy interface the demo makes (libcurl.so.4). curl makes its socket non-blocking and
-/// waits in libc's poll() inside <see cref="EasyPerform"/>: the call the native hook layer parks.
+/// The few calls of libcurl's easy interface (libcurl.so.4) that ThirdPartyClients' curl client and the hook tests'
+/// curl scenario make. curl makes its socket non-blocking and waits in libc's poll() inside <see cref="EasyPerform"/>:
+/// the call the native hook layer parks. Shared by both (linked into each project).
 /// </summary>
 internal static unsafe partial class LibCurl
 {
@@ -26,7 +27,9 @@ internal static unsafe partial class LibCurl
     public static partial nint EasyInit();
 
     // curl_easy_setopt and curl_easy_getinfo are variadic. On x64 System V a variadic integer or pointer argument goes
-    // in the same register as a fixed one, so one fixed signature per argument type calls them correctly.
+    // in the same register as a fixed one, so one fixed signature per argument type calls them correctly; AL (the count
+    // of vector registers used) is not set for the call, which is harmless because libcurl reads no floating-point
+    // argument through va_arg.
     [LibraryImport(Library, EntryPoint = "curl_easy_setopt")]
     public static partial int EasySetOptPointer(nint easy, int option, nint value);
 
