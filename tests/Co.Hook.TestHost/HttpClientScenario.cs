@@ -1,8 +1,5 @@
 // The HttpClient.Send scenario of issue 5: the synchronous HttpClient API in sync coroutines on one scheduler, against a
 // local HTTP server written with the runtime's own socket API (Co.Sock) that answers each request after 200 ms.
-using System.Collections.Concurrent;
-using System.Diagnostics;
-using System.Net;
 using System.Text;
 using Co;
 
@@ -41,27 +38,9 @@ internal static class HttpClientScenario
     public static void Run(bool hooks)
     {
         int clients = hooks ? 50 : 10;
-        Coroutine.Configure(o => o.SchedulerCount = 2);
-        if (hooks)
-        {
-            Hooks.Enable();
-            foreach ((string name, string state) in Hooks.Status)
-            {
-                Scenarios.Check(state == Hooks.Hooked || state.StartsWith("not needed: ", StringComparison.Ordinal), $"{name}: {state}");
-            }
 
-            // What SocketsHttpHandler's sync path reads and writes through (NetworkStream.Read(Span) / Write(ReadOnlySpan)).
-            foreach (string name in new[] { "Socket.Receive(Span<byte>, SocketFlags, out SocketError)", "Socket.Send(ReadOnlySpan<byte>, SocketFlags, out SocketError)" })
-            {
-                Scenarios.Check(Hooks.Status.GetValueOrDefault(name) == Hooks.Hooked,
-                    $"{name}: {Hooks.Status.GetValueOrDefault(name) ?? "missing"}\n{string.Join("\n", Hooks.Status.Select(entry => $"  {entry.Key}: {entry.Value}"))}");
-            }
-        }
-        else
-        {
-            Scenarios.Check(!Hooks.IsEnabled, "the control must run without hooks");
-        }
-
+        // What SocketsHttpHandler's sync path reads and writes through (NetworkStream.Read(Span) / Write(ReadOnlySpan)).
+        ClientProbe.Configure(2, hooks, "Socket.Receive(Span<byte>, SocketFlags, out SocketError)", "Socket.Send(ReadOnlySpan<byte>, SocketFlags, out SocketError)");
         Scheduler clientScheduler = Coroutine.Schedulers[0];
         Scheduler serverScheduler = Coroutine.Schedulers[1];
         using var server = DelayingHttpServer.Start(serverScheduler, DelayMs);
@@ -76,94 +55,19 @@ internal static class HttpClientScenario
         int servedBefore = server.Served;
         server.ResetMaxPending();
 
-        var failures = new ConcurrentQueue<string>();
-        var done = new WaitGroup(clients + 1);
-        int finished = 0;
-        long lastFinishMs = 0; // when the last client finished: the main thread's own wake-up is not the clients' time
-        int inFlight = 0;
-        int ticks = 0;
-        int ticksInFlight = 0;
-        long longestTickGap = 0;
-        var watch = Stopwatch.StartNew();
-
-        // The ticker: on the clients' scheduler, 10 ms coroutine sleeps until every client has finished (at most 30 s).
-        // A sync client never yields between counting itself in flight and calling Send, so the ticker can run while a
-        // send is in flight only if a wait inside Send parked the coroutine instead of blocking the thread.
-        clientScheduler.Go(() =>
+        var probe = new ClientProbe(clientScheduler, clients);
+        probe.StartClients(id =>
         {
-            long last = watch.ElapsedMilliseconds;
-            while (Volatile.Read(ref finished) < clients && watch.ElapsedMilliseconds < 30_000)
+            string path = $"/client-{id}";
+            (int status, string body) = probe.InFlight(() => Fetch(client, $"http://127.0.0.1:{server.Port}{path}"));
+            if (status != 200 || body != DelayingHttpServer.BodyFor(path))
             {
-                Coroutine.Sleep(10);
-                long now = watch.ElapsedMilliseconds;
-                longestTickGap = Math.Max(longestTickGap, now - last);
-                last = now;
-                ticks++;
-                if (inFlight > 0) // one scheduler: read between the clients' updates, never during one
-                {
-                    ticksInFlight++;
-                }
+                probe.Failures.Enqueue($"client {id}: HTTP {status}, body '{body}'");
             }
-
-            done.Done();
         });
 
-        for (int i = 0; i < clients; i++)
-        {
-            clientScheduler.Go(id =>
-            {
-                try
-                {
-                    string path = $"/client-{id}";
-                    inFlight++;
-                    int status;
-                    string body;
-                    try
-                    {
-                        (status, body) = Fetch(client, $"http://127.0.0.1:{server.Port}{path}");
-                    }
-                    finally
-                    {
-                        inFlight--;
-                    }
-
-                    if (status != 200 || body != DelayingHttpServer.BodyFor(path))
-                    {
-                        failures.Enqueue($"client {id}: HTTP {status}, body '{body}'");
-                    }
-                }
-                catch (Exception exception)
-                {
-                    failures.Enqueue($"client {id}: {exception}");
-                }
-                finally
-                {
-                    lastFinishMs = Math.Max(lastFinishMs, watch.ElapsedMilliseconds); // one scheduler: no races
-                    Interlocked.Increment(ref finished);
-                    done.Done();
-                }
-            }, i);
-        }
-
-        Scenarios.Check(Task.Run(done.Wait).Wait(TimeSpan.FromSeconds(45)), "the clients did not finish within 45 s");
-        long elapsed = Volatile.Read(ref lastFinishMs);
-        int served = server.Served - servedBefore;
-        Console.WriteLine($"ELAPSED {elapsed} clients={clients} served={served} maxPending={server.MaxPending} ticks={ticks} ticksInFlight={ticksInFlight} longestTickGap={longestTickGap}");
-        Scenarios.Check(failures.IsEmpty, string.Join("\n", failures));
-        Scenarios.Check(served == clients, $"the server answered {served} of {clients} requests");
-        if (hooks)
-        {
-            Scenarios.Check(elapsed < clients * DelayMs / 2, $"with hooks, {clients} sends of {DelayMs} ms took {elapsed} ms on one scheduler: not concurrent");
-            Scenarios.Check(server.MaxPending >= 10, $"with hooks, the server held at most {server.MaxPending} of {clients} requests at once");
-            Scenarios.Check(ticksInFlight >= 5, $"the ticker on the clients' scheduler ticked {ticksInFlight} times while sends were in flight: the scheduler was blocked");
-        }
-        else
-        {
-            Scenarios.Check(elapsed >= clients * DelayMs * 9 / 10, $"without hooks, {clients} sends took only {elapsed} ms: the control should serialize them");
-            Scenarios.Check(server.MaxPending == 1, $"without hooks, the server held {server.MaxPending} requests at once: the control should serialize them");
-            Scenarios.Check(ticksInFlight == 0 && longestTickGap >= DelayMs * 9 / 10,
-                $"without hooks, the ticker ticked {ticksInFlight} times while sends were in flight and waited at most {longestTickGap} ms: the sends should block its scheduler");
-        }
+        probe.Wait("the clients", 45);
+        probe.CheckHttp(hooks, "sends", probe.LastFinishMs, server.Served - servedBefore, server, DelayMs);
     }
 
     /// <summary>A GET of <paramref name="url"/> with the synchronous API only: Send, then the body read with

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Co;
 using Co.Samples;
@@ -32,9 +31,7 @@ internal static class LibpqScenario
     /// </remarks>
     public static void Run(bool hooks)
     {
-        string? conninfo = Environment.GetEnvironmentVariable("CO_TEST_PG");
-        Scenarios.Check(!string.IsNullOrWhiteSpace(conninfo),
-            "CO_TEST_PG is not set: run through ./build.sh test, which starts PostgreSQL (tests/services/postgres.sh start)");
+        string conninfo = ClientProbe.PostgresConnInfo();
         Coroutine.Configure(o => o.SchedulerCount = 1);
         if (hooks)
         {
@@ -46,94 +43,32 @@ internal static class LibpqScenario
         }
 
         // The server is there (checked on this plain thread, so a dead server is not mistaken for a hook failure).
-        using (var probe = Connection.Open(conninfo!))
+        using (var warmUp = Connection.Open(conninfo))
         {
-            Scenarios.Check(probe.Scalar("SELECT 7*6") == "42", "SELECT 7*6 on a plain thread did not return 42");
+            Scenarios.Check(warmUp.Scalar("SELECT 7*6") == "42", "SELECT 7*6 on a plain thread did not return 42");
         }
 
-        var done = new WaitGroup(Clients + 1);
-        int finished = 0;
-        int inFlight = 0;
-        int maxInFlight = 0;
         int correct = 0;
-        long shortestSleepMs = long.MaxValue;
-        var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        int ticks = 0;
-        int ticksDuringQueries = 0;
-        long longestGapMs = 0;
-
-        var watch = Stopwatch.StartNew();
-        Coroutine.Go(() =>
+        var probe = new ClientProbe(Coroutine.Schedulers[0], Clients);
+        probe.StartClients(id =>
         {
-            var gap = Stopwatch.StartNew();
-            while (Volatile.Read(ref finished) < Clients)
+            using Connection connection = Connection.Open(conninfo);
+            probe.InFlight(() => connection.Execute("SELECT pg_sleep(0.2)")); // 0.2 s = SleepMs
+            string answer = connection.Scalar($"SELECT {id}*6");
+            if (answer == (id * 6).ToString(System.Globalization.CultureInfo.InvariantCulture))
             {
-                Coroutine.Sleep(10);
-                long elapsed = gap.ElapsedMilliseconds;
-                gap.Restart();
-                ticks++;
-                longestGapMs = Math.Max(longestGapMs, elapsed);
-                if (inFlight > 0) // one scheduler: read between the clients' updates, never during one
-                {
-                    ticksDuringQueries++;
-                }
+                correct++; // one scheduler: no races between coroutines
             }
-
-            done.Done();
-        });
-        for (int i = 0; i < Clients; i++)
-        {
-            int id = i;
-            Coroutine.Go(() =>
+            else
             {
-                try
-                {
-                    using Connection connection = Connection.Open(conninfo!);
-                    var query = Stopwatch.StartNew();
-                    maxInFlight = Math.Max(maxInFlight, ++inFlight); // one scheduler: no races between coroutines
-                    connection.Execute("SELECT pg_sleep(0.2)"); // 0.2 s = SleepMs
-                    inFlight--;
-                    shortestSleepMs = Math.Min(shortestSleepMs, query.ElapsedMilliseconds);
-                    string answer = connection.Scalar($"SELECT {id}*6");
-                    if (answer == (id * 6).ToString(System.Globalization.CultureInfo.InvariantCulture))
-                    {
-                        correct++;
-                    }
-                    else
-                    {
-                        failures.Enqueue($"client {id}: SELECT {id}*6 returned '{answer}'");
-                    }
-                }
-                catch (Exception exception)
-                {
-                    failures.Enqueue($"client {id}: {exception.Message}");
-                }
-                finally
-                {
-                    Interlocked.Increment(ref finished);
-                    done.Done();
-                }
-            });
-        }
+                probe.Failures.Enqueue($"client {id}: SELECT {id}*6 returned '{answer}'");
+            }
+        });
 
-        Scenarios.Check(Task.Run(done.Wait).Wait(TimeSpan.FromSeconds(30)), "the libpq clients did not finish within 30 s");
-        long total = watch.ElapsedMilliseconds;
-        Console.WriteLine($"ELAPSED {total} maxInFlight={maxInFlight} shortestSleep={shortestSleepMs} ticks={ticks} ticksDuringQueries={ticksDuringQueries} longestTickGap={longestGapMs}");
-        Scenarios.Check(failures.IsEmpty, string.Join("\n", failures));
-        Scenarios.Check(correct == Clients, $"{correct} of {Clients} clients got their own answer");
-        Scenarios.Check(shortestSleepMs >= SleepMs - 10, $"a pg_sleep({SleepMs} ms) query returned after {shortestSleepMs} ms");
-        if (hooks)
-        {
-            Scenarios.Check(total < Clients * SleepMs * 3 / 4, $"with hooks, {Clients} libpq queries of {SleepMs} ms took {total} ms on one scheduler: not concurrent");
-            Scenarios.Check(maxInFlight >= Clients / 2, $"with hooks, at most {maxInFlight} of {Clients} queries were in flight at once");
-            Scenarios.Check(ticksDuringQueries >= 5, $"with hooks, another coroutine of the scheduler woke from its 10 ms sleeps only {ticksDuringQueries} times while queries of {SleepMs} ms were in flight");
-        }
-        else
-        {
-            Scenarios.Check(total >= Clients * SleepMs * 9 / 10, $"without hooks, {Clients} libpq queries took only {total} ms: the control should serialize them");
-            Scenarios.Check(maxInFlight == 1, $"without hooks, {maxInFlight} queries were in flight at once on one scheduler");
-            Scenarios.Check(ticksDuringQueries == 0, $"without hooks, another coroutine of the scheduler ran {ticksDuringQueries} times while a query was in flight");
-        }
+        probe.Wait("the libpq clients", 30);
+        long total = probe.ElapsedMs;
+        Console.WriteLine($"ELAPSED {total} maxInFlight={probe.MaxInFlight} shortestSleep={probe.ShortestCallMs} ticks={probe.Ticks} ticksDuringQueries={probe.TicksInFlight} longestTickGap={probe.LongestTickGapMs}");
+        probe.CheckQueries(hooks, "libpq", total, correct, SleepMs);
     }
 
     /// <summary>One libpq connection (PGconn*).</summary>

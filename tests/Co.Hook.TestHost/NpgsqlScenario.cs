@@ -1,6 +1,5 @@
 // The Npgsql scenario of issue 5: PostgreSQL's managed client (the Npgsql NuGet package), sync API, in sync coroutines
 // on one scheduler, against the throwaway server that ./build.sh test starts (tests/services/postgres.sh, CO_TEST_PG).
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using Co;
@@ -39,148 +38,55 @@ internal static class NpgsqlScenario
     /// </remarks>
     public static void Run(bool hooks)
     {
-        string? conninfo = Environment.GetEnvironmentVariable("CO_TEST_PG");
-        Scenarios.Check(!string.IsNullOrWhiteSpace(conninfo),
-            "CO_TEST_PG is not set: run through ./build.sh test, which starts PostgreSQL (tests/services/postgres.sh start)");
-        string connectionString = ToNpgsql(conninfo!);
-        Coroutine.Configure(o => o.SchedulerCount = 1);
-        if (hooks)
-        {
-            Hooks.Enable();
-            foreach ((string name, string state) in Hooks.Status)
-            {
-                Scenarios.Check(state == Hooks.Hooked || state.StartsWith("not needed: ", StringComparison.Ordinal), $"{name}: {state}");
-            }
+        string connectionString = ToNpgsql(ClientProbe.PostgresConnInfo());
 
-            // What Npgsql's sync path goes through (strace: connect → EINPROGRESS, then poll for POLLOUT|POLLPRI;
-            // dotnet-stack: NetworkStream.Read/Write(byte[], int, int)): a non-blocking Connect waited on with Select,
-            // then the byte[] Receive / Send funnels.
-            foreach (string name in new[]
-            {
-                "Socket.Connect(EndPoint)", "Socket.Select(IList, IList, IList, int)",
-                "Socket.Receive(byte[], int, int, SocketFlags, out SocketError)", "Socket.Send(byte[], int, int, SocketFlags, out SocketError)",
-            })
-            {
-                Scenarios.Check(Hooks.Status.GetValueOrDefault(name) == Hooks.Hooked, $"{name}: {Hooks.Status.GetValueOrDefault(name) ?? "missing"}\n{StatusText()}");
-            }
-        }
-        else
-        {
-            Scenarios.Check(!Hooks.IsEnabled, "the control must run without hooks");
-        }
+        // What Npgsql's sync path goes through (strace: connect → EINPROGRESS, then poll for POLLOUT|POLLPRI;
+        // dotnet-stack: NetworkStream.Read/Write(byte[], int, int)): a non-blocking Connect waited on with Select,
+        // then the byte[] Receive / Send funnels.
+        ClientProbe.Configure(1, hooks,
+            "Socket.Connect(EndPoint)", "Socket.Select(IList, IList, IList, int)",
+            "Socket.Receive(byte[], int, int, SocketFlags, out SocketError)", "Socket.Send(byte[], int, int, SocketFlags, out SocketError)");
 
         // Warm-up on this plain thread: the one-time work, and the server is there.
-        using (var probe = new NpgsqlConnection(connectionString))
+        using (var warmUp = new NpgsqlConnection(connectionString))
         {
-            probe.Open();
-            using var command = new NpgsqlCommand("SELECT 7 * 6", probe);
+            warmUp.Open();
+            using var command = new NpgsqlCommand("SELECT 7 * 6", warmUp);
             Scenarios.Check(Convert.ToInt32(command.ExecuteScalar(), CultureInfo.InvariantCulture) == 42, "SELECT 7 * 6 on a plain thread did not return 42");
         }
 
-        var done = new WaitGroup(Clients + 1);
-        int finished = 0;
-        long lastFinishMs = 0; // when the last client finished: the main thread's own wake-up is not the clients' time
-        int inFlight = 0;
-        int maxInFlight = 0;
         int correct = 0;
-        long shortestSleepMs = long.MaxValue;
-        var failures = new ConcurrentQueue<string>();
-        int ticks = 0;
-        int ticksDuringQueries = 0;
-        long longestGapMs = 0;
-
-        var watch = Stopwatch.StartNew();
-        Coroutine.Go(() =>
+        var probe = new ClientProbe(Coroutine.Schedulers[0], Clients);
+        probe.StartClients(id =>
         {
-            long last = watch.ElapsedMilliseconds;
-            while (Volatile.Read(ref finished) < Clients && watch.ElapsedMilliseconds < 30_000)
+            using var connection = new NpgsqlConnection(connectionString);
+            connection.Open();
+            using (var sleep = new NpgsqlCommand("SELECT pg_sleep(0.2)", connection)) // 0.2 s = SleepMs
             {
-                Coroutine.Sleep(10);
-                long now = watch.ElapsedMilliseconds;
-                longestGapMs = Math.Max(longestGapMs, now - last);
-                last = now;
-                ticks++;
-                if (inFlight > 0) // one scheduler: read between the clients' updates, never during one
+                object? slept = probe.InFlight(() => sleep.ExecuteScalar());
+                if (slept is not null) // pg_sleep returns void, which Npgsql reads as null
                 {
-                    ticksDuringQueries++;
+                    probe.Failures.Enqueue($"client {id}: SELECT pg_sleep(0.2) returned '{slept}' ({slept.GetType().Name}), expected null (void)");
                 }
             }
 
-            done.Done();
+            using var answer = new NpgsqlCommand("SELECT @id * 6", connection);
+            answer.Parameters.AddWithValue("id", id);
+            object? result = answer.ExecuteScalar();
+            if (result is int value && value == id * 6)
+            {
+                correct++; // one scheduler: no races between coroutines
+            }
+            else
+            {
+                probe.Failures.Enqueue($"client {id}: SELECT @id * 6 returned '{result}' ({result?.GetType().Name ?? "null"}), expected {id * 6}");
+            }
         });
 
-        for (int i = 0; i < Clients; i++)
-        {
-            Coroutine.Go(id =>
-            {
-                try
-                {
-                    using var connection = new NpgsqlConnection(connectionString);
-                    connection.Open();
-                    using (var sleep = new NpgsqlCommand("SELECT pg_sleep(0.2)", connection)) // 0.2 s = SleepMs
-                    {
-                        var query = Stopwatch.StartNew();
-                        maxInFlight = Math.Max(maxInFlight, ++inFlight); // one scheduler: no races between coroutines
-                        object? slept;
-                        try
-                        {
-                            slept = sleep.ExecuteScalar();
-                        }
-                        finally
-                        {
-                            inFlight--;
-                        }
-
-                        shortestSleepMs = Math.Min(shortestSleepMs, query.ElapsedMilliseconds);
-                        if (slept is not null) // pg_sleep returns void, which Npgsql reads as null
-                        {
-                            failures.Enqueue($"client {id}: SELECT pg_sleep(0.2) returned '{slept}' ({slept.GetType().Name}), expected null (void)");
-                        }
-                    }
-
-                    using var answer = new NpgsqlCommand("SELECT @id * 6", connection);
-                    answer.Parameters.AddWithValue("id", id);
-                    object? result = answer.ExecuteScalar();
-                    if (result is int value && value == id * 6)
-                    {
-                        correct++;
-                    }
-                    else
-                    {
-                        failures.Enqueue($"client {id}: SELECT @id * 6 returned '{result}' ({result?.GetType().Name ?? "null"}), expected {id * 6}");
-                    }
-                }
-                catch (Exception exception)
-                {
-                    failures.Enqueue($"client {id}: {exception}");
-                }
-                finally
-                {
-                    lastFinishMs = Math.Max(lastFinishMs, watch.ElapsedMilliseconds); // one scheduler: no races
-                    Interlocked.Increment(ref finished);
-                    done.Done();
-                }
-            }, i);
-        }
-
-        Scenarios.Check(Task.Run(done.Wait).Wait(TimeSpan.FromSeconds(45)), "the Npgsql clients did not finish within 45 s");
-        long total = Volatile.Read(ref lastFinishMs);
-        Console.WriteLine($"ELAPSED {total} clients={Clients} maxInFlight={maxInFlight} shortestSleep={shortestSleepMs} ticks={ticks} ticksDuringQueries={ticksDuringQueries} longestTickGap={longestGapMs}");
-        Scenarios.Check(failures.IsEmpty, string.Join("\n", failures));
-        Scenarios.Check(correct == Clients, $"{correct} of {Clients} clients got their own answer");
-        Scenarios.Check(shortestSleepMs >= SleepMs - 10, $"a pg_sleep({SleepMs} ms) query returned after {shortestSleepMs} ms");
-        if (hooks)
-        {
-            Scenarios.Check(total < Clients * SleepMs * 3 / 4, $"with hooks, {Clients} Npgsql queries of {SleepMs} ms took {total} ms on one scheduler: not concurrent");
-            Scenarios.Check(maxInFlight >= Clients / 2, $"with hooks, at most {maxInFlight} of {Clients} queries were in flight at once");
-            Scenarios.Check(ticksDuringQueries >= 5, $"with hooks, another coroutine of the scheduler woke from its 10 ms sleeps only {ticksDuringQueries} times while queries of {SleepMs} ms were in flight");
-        }
-        else
-        {
-            Scenarios.Check(total >= Clients * SleepMs * 9 / 10, $"without hooks, {Clients} Npgsql queries took only {total} ms: the control should serialize them");
-            Scenarios.Check(maxInFlight == 1, $"without hooks, {maxInFlight} queries were in flight at once on one scheduler");
-            Scenarios.Check(ticksDuringQueries == 0, $"without hooks, another coroutine of the scheduler ran {ticksDuringQueries} times while a query was in flight");
-        }
+        probe.Wait("the Npgsql clients", 45);
+        long total = probe.LastFinishMs;
+        Console.WriteLine($"ELAPSED {total} clients={Clients} maxInFlight={probe.MaxInFlight} shortestSleep={probe.ShortestCallMs} ticks={probe.Ticks} ticksDuringQueries={probe.TicksInFlight} longestTickGap={probe.LongestTickGapMs}");
+        probe.CheckQueries(hooks, "Npgsql", total, correct, SleepMs);
     }
 
     /// <summary>libpq's "key=value key=value" (what tests/services/postgres.sh exports, without quoting) as an Npgsql
@@ -216,17 +122,14 @@ internal static class NpgsqlScenario
     /// </summary>
     public static void RunPooled()
     {
-        string? conninfo = Environment.GetEnvironmentVariable("CO_TEST_PG");
-        Scenarios.Check(!string.IsNullOrWhiteSpace(conninfo),
-            "CO_TEST_PG is not set: run through ./build.sh test, which starts PostgreSQL (tests/services/postgres.sh start)");
         const int poolSize = 5;
-        string connectionString = ToNpgsql(conninfo!, pooling: true, maxPoolSize: poolSize);
+        string connectionString = ToNpgsql(ClientProbe.PostgresConnInfo(), pooling: true, maxPoolSize: poolSize);
         Coroutine.Configure(o => o.SchedulerCount = 1);
         Hooks.Enable();
         foreach (string name in new[] { "SemaphoreSlim.WaitCore(long, CancellationToken) (every SemaphoreSlim.Wait)", "ManualResetEventSlim.Wait(int, CancellationToken) (every ManualResetEventSlim.Wait)" })
         {
             string state = Hooks.Status.TryGetValue(name, out string? value) ? value : "missing";
-            Scenarios.Check(state == Hooks.Hooked, $"{name}: {state}\n{StatusText()}");
+            Scenarios.Check(state == Hooks.Hooked, $"{name}: {state}\n{ClientProbe.StatusText()}");
         }
 
         var done = new WaitGroup(Clients);
@@ -272,6 +175,4 @@ internal static class NpgsqlScenario
         Scenarios.Check(correct == Clients, $"{correct} of {Clients} pooled clients got their own answer");
         Scenarios.Check(elapsed < 10_000, $"20 pooled queries of 200 ms on {poolSize} connections took {elapsed} ms");
     }
-
-    private static string StatusText() => string.Join("\n", Hooks.Status.Select(entry => $"  {entry.Key}: {entry.Value}"));
 }
