@@ -12,7 +12,7 @@ using Co;
 /// <remarks>
 /// Two schedulers, as in <see cref="CurlScenario"/>: scheduler 0 runs only the clients (and a ticker), scheduler 1 only
 /// the HTTP server, so that the unhooked control, whose sends block scheduler 0's thread, cannot starve the server it is
-/// waiting for. The server is a copy of CurlScenario's (which is private to it).
+/// waiting for. Both scenarios use the same DelayingHttpServer.
 /// <para>
 /// One wait inside Send is not a socket call: with no idle pooled connection, the request waits for the connection
 /// the pool opens on the thread pool, in HttpConnectionWaiter.WaitForConnectionAsync(async: false) →
