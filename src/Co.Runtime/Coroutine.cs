@@ -122,8 +122,7 @@ public static partial class Coroutine
             return;
         }
 
-        HolderSection.Checkpoint();
-        WorkerWaitNode node = worker.WaitNode;
+        WaitNode node = Waits.SyncNode(worker);
         node.Arm(null);
         Waits.Block(node, ms);
     }

@@ -24,8 +24,7 @@ internal static class IoWaits
             return error;
         }
 
-        HolderSection.Checkpoint();
-        WaitNode node = worker.WaitNode;
+        WaitNode node = Waits.SyncNode(worker);
         node.Arm(descriptor);
         switch (descriptor.Enlist(node, read))
         {

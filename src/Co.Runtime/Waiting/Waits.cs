@@ -11,15 +11,15 @@ internal static class Waits
     internal static WaitNode SyncNodeUnderGate() => Worker.Current is { } worker ? worker.WaitNode : ThreadWaitNode.ForCurrentThread;
 
     /// <summary>The node a synchronous wait of the calling thread uses; outside any gate.</summary>
-    internal static WaitNode SyncNode()
-    {
-        if (Worker.Current is { } worker)
-        {
-            HolderSection.Checkpoint();
-            return worker.WaitNode;
-        }
+    internal static WaitNode SyncNode() => Worker.Current is { } worker ? SyncNode(worker) : ThreadWaitNode.ForCurrentThread;
 
-        return ThreadWaitNode.ForCurrentThread;
+    /// <summary>The node of a sync wait on scheduler thread <paramref name="worker"/> (the caller's); outside any gate.
+    /// A thread the blocked-scheduler monitor detached rejoins first, so it never publishes a resume of its own while
+    /// detached (<see cref="HolderSection.Checkpoint"/>).</summary>
+    internal static WaitNode SyncNode(Worker worker)
+    {
+        HolderSection.Checkpoint();
+        return worker.WaitNode;
     }
 
     /// <summary>A node for an async wait, taken under the primitive's gate: pooled by the current coroutine's scheduler,
