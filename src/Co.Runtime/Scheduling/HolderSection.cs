@@ -36,6 +36,10 @@ internal readonly ref struct HolderSection
     public static HolderSection Enter() =>
         Scheduler.IsMonitored && Worker.Current is { } me ? me.Scheduler.EnterSection(me, mayRejoin: true) : default;
 
+    /// <summary>Opens a section for <paramref name="me"/>, the calling thread's worker, for callers that have it.</summary>
+    public static HolderSection Enter(Worker me) =>
+        Scheduler.IsMonitored ? me.Scheduler.EnterSection(me, mayRejoin: true) : default;
+
     /// <summary>
     /// Opens a section where rejoining is not allowed: under a primitive's <see cref="Waiting.SpinGate"/>, where
     /// parking to rejoin could leave the scheduler's new holder spinning on that gate for ever. A detached thread gets

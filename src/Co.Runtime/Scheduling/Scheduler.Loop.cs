@@ -119,12 +119,15 @@ public sealed partial class Scheduler
     /// <summary>Makes <paramref name="item"/> runnable. Any thread; the holder's own enqueues skip the inbox.</summary>
     internal void Enqueue(IRunnable item)
     {
-        using (HolderSection.Enter())
+        if (Worker.Current is { } me)
         {
-            if (IsHeldByCurrentThread)
+            using (HolderSection.Enter(me))
             {
-                _local.PushBack(item);
-                return;
+                if (ReferenceEquals(_holder, me))
+                {
+                    _local.PushBack(item);
+                    return;
+                }
             }
         }
 
