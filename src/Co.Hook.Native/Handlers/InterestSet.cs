@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using System.Runtime.InteropServices;
+using Co.Platform.Linux;
 
 namespace Co.Hook.Handlers;
 
@@ -12,17 +12,8 @@ namespace Co.Hook.Handlers;
 /// </summary>
 /// <remarks>A descriptor epoll cannot watch (a regular file: EPERM) makes <see cref="TryAdd"/> fail; the caller then
 /// falls back to re-checking after short sleeps. A descriptor closed during the wait leaves the set by itself.</remarks>
-internal sealed unsafe partial class InterestSet : IDisposable
+internal sealed unsafe class InterestSet : IDisposable
 {
-    public const uint EpollIn = 0x001;
-    public const uint EpollPri = 0x002;
-    public const uint EpollOut = 0x004;
-
-    private const int EpollCtlAdd = 1;
-    private const int EpollCtlDel = 2;
-    private const int EpollCtlMod = 3;
-    private const int EpollCloexec = 0x80000;
-
     private static readonly ConcurrentBag<InterestSet> s_pool = [];
 
     /// <summary>The descriptors added for the current wait and the events asked of each, to merge a descriptor given
@@ -42,7 +33,7 @@ internal sealed unsafe partial class InterestSet : IDisposable
             return set;
         }
 
-        int fd = EpollCreate1(EpollCloexec);
+        int fd = Epoll.Create1(Epoll.Cloexec);
         return fd < 0 ? null : new InterestSet(fd);
     }
 
@@ -51,8 +42,8 @@ internal sealed unsafe partial class InterestSet : IDisposable
     public bool TryAdd(int fd, uint events)
     {
         bool known = _added.TryGetValue(fd, out uint asked);
-        EpollEvent registration = new() { Events = events | asked, Data = (ulong)(uint)fd };
-        if (EpollCtl(Descriptor, known ? EpollCtlMod : EpollCtlAdd, fd, &registration) != 0)
+        Epoll.Event registration = new() { Events = events | asked, Data = (ulong)(uint)fd };
+        if (Epoll.Ctl(Descriptor, known ? Epoll.CtlMod : Epoll.CtlAdd, fd, &registration) != 0)
         {
             return false;
         }
@@ -66,24 +57,10 @@ internal sealed unsafe partial class InterestSet : IDisposable
     {
         foreach (int fd in _added.Keys)
         {
-            EpollCtl(Descriptor, EpollCtlDel, fd, null); // fails harmlessly for a descriptor closed meanwhile
+            Epoll.Ctl(Descriptor, Epoll.CtlDel, fd, null); // fails harmlessly for a descriptor closed meanwhile
         }
 
         _added.Clear();
         s_pool.Add(this);
-    }
-
-    [LibraryImport("libc", EntryPoint = "epoll_create1", SetLastError = true)]
-    private static partial int EpollCreate1(int flags);
-
-    [LibraryImport("libc", EntryPoint = "epoll_ctl", SetLastError = true)]
-    private static unsafe partial int EpollCtl(int epfd, int op, int fd, EpollEvent* registration);
-
-    /// <summary>struct epoll_event (packed on x64).</summary>
-    [StructLayout(LayoutKind.Sequential, Pack = 4)]
-    private struct EpollEvent
-    {
-        public uint Events;
-        public ulong Data;
     }
 }

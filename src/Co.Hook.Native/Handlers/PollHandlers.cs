@@ -243,7 +243,7 @@ internal static unsafe class PollHandlers
     {
         public int Check() => EpollWaitOriginal(epollFd, events, capacity, 0);
 
-        public bool Watch(InterestSet set) => set.TryAdd(epollFd, InterestSet.EpollIn);
+        public bool Watch(InterestSet set) => set.TryAdd(epollFd, Epoll.In);
     }
 
     /// <summary>select's three sets (any may be null), saved once and restored before each zero-timeout select.</summary>
@@ -282,7 +282,7 @@ internal static unsafe class PollHandlers
         {
             for (int which = 0; which < 3; which++)
             {
-                uint events = which == 0 ? InterestSet.EpollIn : which == 1 ? InterestSet.EpollOut : InterestSet.EpollPri;
+                uint events = which == 0 ? Epoll.In : which == 1 ? Epoll.Out : Epoll.Pri;
                 ulong* bits = Saved(which);
                 for (int word = 0; bits is not null && word < _words; word++)
                 {

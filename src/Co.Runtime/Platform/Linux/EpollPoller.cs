@@ -11,35 +11,10 @@ namespace Co.Platform.Linux;
 /// </summary>
 internal sealed unsafe partial class EpollPoller : IPoller
 {
-    private const int EpollCloexec = 0x80000;
     private const int EfdNonblock = 0x800;
     private const int EfdCloexec = 0x80000;
-    private const int EpollCtlAdd = 1;
-    private const int EpollCtlMod = 3;
-    private const uint EpollIn = 0x1;
-    private const uint EpollOut = 0x4;
-    private const uint EpollErr = 0x8;
-    private const uint EpollHup = 0x10;
-    private const uint EpollRdhup = 0x2000;
-    private const uint EpollEt = 0x80000000;
     private const ulong WakeToken = ulong.MaxValue;
     private const int EventBatch = 64;
-
-    [StructLayout(LayoutKind.Sequential, Pack = 4)]
-    private struct EpollEvent
-    {
-        public uint Events;
-        public ulong Data;
-    }
-
-    [LibraryImport("libc", EntryPoint = "epoll_create1", SetLastError = true)]
-    private static partial int EpollCreate1(int flags);
-
-    [LibraryImport("libc", EntryPoint = "epoll_ctl", SetLastError = true)]
-    private static partial int EpollCtl(int epfd, int op, int fd, EpollEvent* ev);
-
-    [LibraryImport("libc", EntryPoint = "epoll_wait", SetLastError = true)]
-    private static partial int EpollWait(int epfd, EpollEvent* events, int maxEvents, int timeout);
 
     [LibraryImport("libc", EntryPoint = "eventfd", SetLastError = true)]
     private static partial int EventFd(uint initval, int flags);
@@ -56,12 +31,12 @@ internal sealed unsafe partial class EpollPoller : IPoller
     private readonly IReadinessSink _sink;
     private readonly int _epollFd;
     private readonly int _wakeFd;
-    private readonly EpollEvent[] _events = GC.AllocateArray<EpollEvent>(EventBatch, pinned: true);
+    private readonly Epoll.Event[] _events = GC.AllocateArray<Epoll.Event>(EventBatch, pinned: true);
 
     public EpollPoller(IReadinessSink sink)
     {
         _sink = sink;
-        _epollFd = EpollCreate1(EpollCloexec);
+        _epollFd = Epoll.Create1(Epoll.Cloexec);
         if (_epollFd < 0)
         {
             throw new Win32Exception(Marshal.GetLastPInvokeError(), "epoll_create1 failed");
@@ -75,8 +50,8 @@ internal sealed unsafe partial class EpollPoller : IPoller
             throw new Win32Exception(error, "eventfd failed");
         }
 
-        var registration = new EpollEvent { Events = EpollIn, Data = WakeToken };
-        if (EpollCtl(_epollFd, EpollCtlAdd, _wakeFd, &registration) != 0)
+        var registration = new Epoll.Event { Events = Epoll.In, Data = WakeToken };
+        if (Epoll.Ctl(_epollFd, Epoll.CtlAdd, _wakeFd, &registration) != 0)
         {
             int error = Marshal.GetLastPInvokeError();
             Close(_wakeFd);
@@ -87,9 +62,9 @@ internal sealed unsafe partial class EpollPoller : IPoller
 
     public void Wait(int timeoutMs)
     {
-        fixed (EpollEvent* events = _events)
+        fixed (Epoll.Event* events = _events)
         {
-            int ready = EpollWait(_epollFd, events, EventBatch, timeoutMs);
+            int ready = Epoll.Wait(_epollFd, events, EventBatch, timeoutMs);
             for (int i = 0; i < ready; i++)
             {
                 if (events[i].Data == WakeToken)
@@ -100,12 +75,12 @@ internal sealed unsafe partial class EpollPoller : IPoller
                 }
 
                 uint flags = events[i].Events;
-                bool failed = (flags & (EpollErr | EpollHup)) != 0;
+                bool failed = (flags & (Epoll.Err | Epoll.Hup)) != 0;
                 _sink.OnReady(
                     events[i].Data,
-                    readable: failed || (flags & (EpollIn | EpollRdhup)) != 0,
-                    writable: failed || (flags & EpollOut) != 0,
-                    hungUp: failed || (flags & EpollRdhup) != 0);
+                    readable: failed || (flags & (Epoll.In | Epoll.Rdhup)) != 0,
+                    writable: failed || (flags & Epoll.Out) != 0,
+                    hungUp: failed || (flags & Epoll.Rdhup) != 0);
             }
         }
     }
@@ -118,8 +93,8 @@ internal sealed unsafe partial class EpollPoller : IPoller
 
     public int Register(int fd, ulong token)
     {
-        var registration = new EpollEvent { Events = EpollIn | EpollOut | EpollRdhup | EpollEt, Data = token };
-        if (EpollCtl(_epollFd, EpollCtlAdd, fd, &registration) == 0)
+        var registration = new Epoll.Event { Events = Epoll.In | Epoll.Out | Epoll.Rdhup | Epoll.Et, Data = token };
+        if (Epoll.Ctl(_epollFd, Epoll.CtlAdd, fd, &registration) == 0)
         {
             return 0;
         }
@@ -131,13 +106,13 @@ internal sealed unsafe partial class EpollPoller : IPoller
         }
 
         // Still registered under an older token (the descriptor was forgotten without a close): re-point it.
-        return EpollCtl(_epollFd, EpollCtlMod, fd, &registration) == 0 ? 0 : Marshal.GetLastPInvokeError();
+        return Epoll.Ctl(_epollFd, Epoll.CtlMod, fd, &registration) == 0 ? 0 : Marshal.GetLastPInvokeError();
     }
 
     public bool IsRegistered(int fd, ulong token)
     {
-        var registration = new EpollEvent { Events = EpollIn | EpollOut | EpollRdhup | EpollEt, Data = token };
-        return EpollCtl(_epollFd, EpollCtlMod, fd, &registration) == 0;
+        var registration = new Epoll.Event { Events = Epoll.In | Epoll.Out | Epoll.Rdhup | Epoll.Et, Data = token };
+        return Epoll.Ctl(_epollFd, Epoll.CtlMod, fd, &registration) == 0;
     }
 
     public void Dispose()
