@@ -1,39 +1,96 @@
 #!/usr/bin/env bash
-# Native libraries the tests load through P/Invoke, installed when missing (apt-get, as root, as on the Debian 12 CI).
-#   tests/services/packages.sh     checks each library below with ldconfig; installs the package of any that is missing
-# Progress and errors go to stderr; a library that is missing and cannot be installed is an error (exit status 1),
-# never a silent skip: the tests that need it would fail anyway.
+# The Debian packages the tests need, installed when missing (apt-get, as root, as on the Debian 12 CI).
+#   tests/services/packages.sh [GROUP...]   checks every group (default: all of them) and installs what is missing
+#   tests/services/packages.sh --postgres-bin   prints the directory of the PostgreSQL programs (exit 1: none)
+# Groups: curl (libcurl.so.4, for curl_easy_perform in coroutines), postgresql (a PostgreSQL server's binaries and
+# libpq.so.5, for tests/services/postgres.sh and the libpq/Npgsql tests).
+# Everything is checked before anything is installed: run as another user with something missing, it stops at once,
+# before any build or test, and prints the exact command to run. Progress and errors go to stderr; a package that is
+# missing and cannot be installed is an error (exit status 1), never a silent skip: the tests that need it would fail.
 set -euo pipefail
-
-# "soname package" pairs.
-LIBRARIES=(
-  "libcurl.so.4 libcurl4" # tests/Co.Hook.TestHost/CurlScenario.cs (curl_easy_perform in coroutines)
-)
 
 say() { echo "packages.sh: $*" >&2; }
 die() { say "$*"; exit 1; }
 
-have() {
+ldconfig_lists() {
   { ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null || true; } | grep -qF "$1 "
 }
 
-missing=()
-for entry in "${LIBRARIES[@]}"; do
-  read -r soname package <<<"$entry"
-  have "$soname" || missing+=("$package")
+has_curl() { ldconfig_lists libcurl.so.4; }
+
+# The newest /usr/lib/postgresql/*/bin holding the three programs postgres.sh runs.
+postgres_bin() {
+  local dir
+  for dir in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+    if [ -x "$dir/initdb" ] && [ -x "$dir/pg_ctl" ] && [ -x "$dir/pg_isready" ]; then
+      echo "$dir"
+      return 0
+    fi
+  done
+  return 1
+}
+
+has_postgresql() {
+  postgres_bin >/dev/null || return 1
+  ldconfig_lists libpq.so.5 || ls /usr/lib/*/libpq.so.5 /usr/lib/libpq.so.5 >/dev/null 2>&1
+}
+
+# "group check-function packages..." lines.
+GROUPS_TABLE=(
+  "curl has_curl libcurl4"
+  "postgresql has_postgresql postgresql libpq5"
+)
+
+if [ "${1:-}" = --postgres-bin ]; then
+  postgres_bin
+  exit
+fi
+
+wanted=("$@")
+for group in "${wanted[@]}"; do
+  [[ " ${GROUPS_TABLE[*]} " == *" $group has_"* ]] || die "unknown group '$group'"
 done
 
-if [ "${#missing[@]}" -eq 0 ]; then
+missing_groups=()
+missing_packages=()
+for entry in "${GROUPS_TABLE[@]}"; do
+  read -r group check packages <<<"$entry"
+  if [ "${#wanted[@]}" -gt 0 ] && [[ " ${wanted[*]} " != *" $group "* ]]; then
+    continue
+  fi
+
+  if ! "$check"; then
+    missing_groups+=("$group")
+    read -ra list <<<"$packages"
+    missing_packages+=("${list[@]}")
+  fi
+done
+
+if [ "${#missing_packages[@]}" -eq 0 ]; then
   exit 0
 fi
 
-[ "$(id -u)" -eq 0 ] || die "missing ${missing[*]}; install them (apt-get install ${missing[*]}) or run as root"
-command -v apt-get >/dev/null 2>&1 || die "missing ${missing[*]}, and apt-get is not available to install them"
-say "installing ${missing[*]} (apt-get)"
+command="apt-get update && apt-get install -y --no-install-recommends ${missing_packages[*]}"
+[ "$(id -u)" -eq 0 ] || die "missing ${missing_groups[*]} (packages: ${missing_packages[*]}), and installing needs root. Run as root: sudo sh -c '$command' — then run this again."
+command -v apt-get >/dev/null 2>&1 || die "missing ${missing_packages[*]}, and apt-get is not available to install them"
+say "installing ${missing_packages[*]} (apt-get)"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq >&2
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
-for entry in "${LIBRARIES[@]}"; do
-  read -r soname package <<<"$entry"
-  have "$soname" || die "apt-get installed $package, but ldconfig does not list $soname"
+if [[ " ${missing_groups[*]} " == *" postgresql "* ]] && ! postgres_bin >/dev/null; then
+  # As the official postgres image does: the package creates (and starts) no "main" cluster; the tests make their own.
+  apt-get install -y -qq --no-install-recommends postgresql-common >&2
+  conf=/etc/postgresql-common/createcluster.conf
+  if grep -Eq '^[#[:space:]]*create_main_cluster' "$conf"; then
+    sed -ri 's/^[#[:space:]]*(create_main_cluster)[[:space:]]*=.*$/\1 = false/' "$conf"
+  else
+    echo 'create_main_cluster = false' >>"$conf"
+  fi
+fi
+
+apt-get install -y -qq --no-install-recommends "${missing_packages[@]}" >&2
+for entry in "${GROUPS_TABLE[@]}"; do
+  read -r group check packages <<<"$entry"
+  if [[ " ${missing_groups[*]} " == *" $group "* ]] && ! "$check"; then
+    die "apt-get installed $packages, but the check for $group still fails"
+  fi
 done

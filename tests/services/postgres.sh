@@ -17,48 +17,13 @@ MARKER=co-test-postgres # a file of this name marks a directory as one of ours, 
 say() { echo "postgres.sh: $*" >&2; }
 die() { say "$*"; exit 1; }
 
+HERE=$(cd "$(dirname "$0")" && pwd)
+
+# Installs PostgreSQL's server and libpq if missing (tests/services/packages.sh knows how), then prints the directory
+# of its programs.
 pg_bin() {
-  local dir
-  for dir in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
-    if [ -x "$dir/initdb" ] && [ -x "$dir/pg_ctl" ] && [ -x "$dir/pg_isready" ]; then
-      echo "$dir"
-      return 0
-    fi
-  done
-  return 1
-}
-
-have_libpq() {
-  local cache
-  cache=$(ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null || true)
-  grep -q 'libpq\.so\.5 ' <<<"$cache" && return 0
-  ls /usr/lib/*/libpq.so.5 /usr/lib/libpq.so.5 >/dev/null 2>&1
-}
-
-install_packages() {
-  if pg_bin >/dev/null && have_libpq; then
-    return 0
-  fi
-
-  [ "$(id -u)" -eq 0 ] || die "PostgreSQL (server and libpq.so.5) is missing; install it (apt-get install postgresql libpq5) or run as root"
-  command -v apt-get >/dev/null 2>&1 || die "PostgreSQL (server and libpq.so.5) is missing and apt-get is not available to install it"
-  say "installing PostgreSQL and libpq (apt-get)"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >&2
-  if ! pg_bin >/dev/null; then
-    # As the official postgres image does: no "main" cluster created (and started) by the package, only ours.
-    apt-get install -y -qq --no-install-recommends postgresql-common >&2
-    local conf=/etc/postgresql-common/createcluster.conf
-    if grep -Eq '^[#[:space:]]*create_main_cluster' "$conf"; then
-      sed -ri 's/^[#[:space:]]*(create_main_cluster)[[:space:]]*=.*$/\1 = false/' "$conf"
-    else
-      echo 'create_main_cluster = false' >>"$conf"
-    fi
-  fi
-
-  apt-get install -y -qq --no-install-recommends postgresql libpq5 >&2
-  pg_bin >/dev/null || die "apt-get installed postgresql, but no /usr/lib/postgresql/*/bin/initdb, pg_ctl and pg_isready"
-  have_libpq || die "apt-get installed libpq5, but libpq.so.5 is not found"
+  "$HERE/packages.sh" postgresql
+  "$HERE/packages.sh" --postgres-bin
 }
 
 # Runs a command as the server's owner: initdb and postgres refuse to run as root, so root runs them as "postgres".
@@ -75,7 +40,6 @@ port_in_use() {
 }
 
 start() {
-  install_packages
   local bin
   bin=$(pg_bin)
   if [ "$(id -u)" -eq 0 ] && ! id postgres >/dev/null 2>&1; then
@@ -136,7 +100,7 @@ stop() {
   [ -f "$dir/$MARKER" ] || die "stop: $dir is not a directory made by postgres.sh start; leaving it alone"
   if [ -f "$dir/data/postmaster.pid" ]; then
     local bin
-    bin=$(pg_bin) || true
+    bin=$("$HERE/packages.sh" --postgres-bin) || true
     if [ -z "$bin" ] || ! as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w -t 30 -s stop >&2; then
       local pid
       pid=$(head -n 1 "$dir/data/postmaster.pid" 2>/dev/null || true)
