@@ -17,7 +17,7 @@ public class MonitorTests
     [Fact]
     public async Task Monitor_KeepsTheSchedulerRunning_WhileACoroutineBlocks_AndTheCoroutineRejoins()
     {
-        HostResult r = (await TestHost.RunAsync("monitor")).AssertSuccess();
+        HostResult r = (await TestHost.RunAsync(MonitorScenario.Monitored)).AssertSuccess();
         foreach (string name in s_cases)
         {
             int ticks = int.Parse(r.Result($"{name}_ticks"), CultureInfo.InvariantCulture);
@@ -51,7 +51,7 @@ public class MonitorTests
     [Fact]
     public async Task WithoutTheMonitor_ABlockedCoroutineStopsItsScheduler()
     {
-        HostResult r = (await TestHost.RunAsync("monitor-off")).AssertSuccess();
+        HostResult r = (await TestHost.RunAsync(MonitorScenario.Unmonitored)).AssertSuccess();
         foreach (string name in s_cases.Append("compute"))
         {
             Assert.True(r.Result($"{name}_ticks") == "0", $"{name}: the ticker ticked without the monitor\n{r.Describe()}");
@@ -66,7 +66,7 @@ public class MonitorTests
     public async Task TheEnvironmentVariable_SetsTheThreshold_ZeroTurnsTheMonitorOff()
     {
         // "monitor" leaves the options at their defaults, so CO_BLOCKED_THRESHOLD_MS decides.
-        HostResult r = (await TestHost.RunAsync("monitor", TestHost.Env(("CO_BLOCKED_THRESHOLD_MS", "0")))).AssertSuccess();
+        HostResult r = (await TestHost.RunAsync(MonitorScenario.Monitored, TestHost.Env(("CO_BLOCKED_THRESHOLD_MS", "0")))).AssertSuccess();
         foreach (string name in s_cases)
         {
             Assert.True(r.Result($"{name}_ticks") == "0", $"{name}: the ticker ticked with CO_BLOCKED_THRESHOLD_MS=0\n{r.Describe()}");
@@ -78,8 +78,8 @@ public class MonitorTests
     [Fact]
     public async Task AMisspeltEnvironmentVariable_StopsTheStart()
     {
-        HostResult r = await TestHost.RunAsync("monitor", TestHost.Env(("CO_BLOCKED_THRESHOLD_MS", "20ms")));
-        Assert.True(r.ExitCode != 0 && r.Stdout.Contains("FAIL exception System.InvalidOperationException", StringComparison.Ordinal)
+        HostResult r = await TestHost.RunAsync(MonitorScenario.Monitored, TestHost.Env(("CO_BLOCKED_THRESHOLD_MS", "20ms")));
+        Assert.True(r.ExitCode != 0 && r.Failure?.Type == "System.InvalidOperationException"
                     && r.Stderr.Contains("CO_BLOCKED_THRESHOLD_MS='20ms'", StringComparison.Ordinal), r.Describe());
     }
 
