@@ -25,7 +25,11 @@ internal static class CurlScenario
 
     /// <summary>The control of <see cref="Hooked"/>: Run without the hooks.</summary>
     [Scenario("curl-unhooked")]
-    public static void Unhooked() => Run(hooks: false);
+    public static void Unhooked()
+    {
+        Controls.WithoutMonitor();
+        Run(hooks: false);
+    }
 
     /// <summary>
     /// Hooked: 50 fetches on scheduler 0 overlap — the server holds many requests at once (usually all 50), the whole run

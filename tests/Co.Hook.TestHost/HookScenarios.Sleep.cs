@@ -12,7 +12,11 @@ internal static partial class HookScenarios
 
     /// <summary>The control of <see cref="NativeSleepHooked"/>: NativeSleep without the hooks.</summary>
     [Scenario("native-sleep-unhooked")]
-    public static void NativeSleepUnhooked() => NativeSleep(hooks: false);
+    public static void NativeSleepUnhooked()
+    {
+        Controls.WithoutMonitor();
+        NativeSleep(hooks: false);
+    }
 
     /// <summary>DOTNET_STARTUP_HOOKS (set by the test to Co.Hooks.Startup.dll) enabled the hooks before Main: the
     /// hooked native sleeps overlap without a call to Hooks.Enable here.</summary>

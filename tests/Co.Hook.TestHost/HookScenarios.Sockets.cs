@@ -12,7 +12,11 @@ internal static partial class HookScenarios
 
     /// <summary>The control of <see cref="BlockingReceiveHooked"/>: BlockingReceive without the hooks.</summary>
     [Scenario("blocking-receive-unhooked")]
-    public static void BlockingReceiveUnhooked() => BlockingReceive(hooks: false);
+    public static void BlockingReceiveUnhooked()
+    {
+        Controls.WithoutMonitor();
+        BlockingReceive(hooks: false);
+    }
 
     /// <summary>
     /// 100 sync coroutines on ONE scheduler each make a blocking System.Net.Sockets call sequence — Connect, Send,

@@ -34,7 +34,11 @@ internal static class HttpClientScenario
 
     /// <summary>The control of <see cref="Hooked"/>: Run without the hooks.</summary>
     [Scenario("http-send-unhooked")]
-    public static void Unhooked() => Run(hooks: false);
+    public static void Unhooked()
+    {
+        Controls.WithoutMonitor();
+        Run(hooks: false);
+    }
 
     /// <summary>
     /// Hooked: 50 sync HttpClient.Send calls (one shared HttpClient) on scheduler 0 overlap — the server holds at least

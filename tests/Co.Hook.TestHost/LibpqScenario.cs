@@ -19,7 +19,11 @@ internal static class LibpqScenario
 
     /// <summary>The control of <see cref="Hooked"/>: Run without the hooks.</summary>
     [Scenario("libpq-unhooked")]
-    public static void Unhooked() => Run(hooks: false);
+    public static void Unhooked()
+    {
+        Controls.WithoutMonitor();
+        Run(hooks: false);
+    }
 
     /// <summary>
     /// 20 sync coroutines on ONE scheduler each open their own connection (PQconnectdb) to the server named by

@@ -21,7 +21,11 @@ internal static partial class ManagedScenarios
 
     /// <summary>The control of <see cref="ReceiveAfterAsyncHooked"/>: ReceiveAfterAsync without the hooks.</summary>
     [Scenario("managed-receive-unhooked")]
-    public static void ReceiveAfterAsyncUnhooked() => ReceiveAfterAsync(hooks: false);
+    public static void ReceiveAfterAsyncUnhooked()
+    {
+        Controls.WithoutMonitor();
+        ReceiveAfterAsync(hooks: false);
+    }
 
     /// <summary>
     /// Sockets connected with ConnectAsync (so .NET has made them non-blocking underneath: a synchronous Receive then
@@ -111,7 +115,11 @@ internal static partial class ManagedScenarios
 
     /// <summary>The control of <see cref="ThreadSleepHooked"/>: ThreadSleep without the hooks.</summary>
     [Scenario("thread-sleep-unhooked")]
-    public static void ThreadSleepUnhooked() => ThreadSleep(hooks: false);
+    public static void ThreadSleepUnhooked()
+    {
+        Controls.WithoutMonitor();
+        ThreadSleep(hooks: false);
+    }
 
     /// <summary>
     /// Thread.Sleep(200) in 1000 sync coroutines on one scheduler: with hooks they all sleep at once; without (the
@@ -318,7 +326,11 @@ internal static partial class ManagedScenarios
 
     /// <summary>The control of <see cref="TaskWaitHooked"/>: TaskWait without the hooks.</summary>
     [Scenario("task-wait-unhooked")]
-    public static void TaskWaitUnhooked() => TaskWait(hooks: false);
+    public static void TaskWaitUnhooked()
+    {
+        Controls.WithoutMonitor();
+        TaskWait(hooks: false);
+    }
 
     /// <summary>
     /// Sync-over-async in coroutines: 100 coroutines on one scheduler each block on an incomplete task (Result,
@@ -439,7 +451,11 @@ internal static partial class ManagedScenarios
 
     /// <summary>The control of <see cref="SyncPrimitivesHooked"/>: SyncPrimitives without the hooks.</summary>
     [Scenario("sync-primitives-unhooked")]
-    public static void SyncPrimitivesUnhooked() => SyncPrimitives(hooks: false);
+    public static void SyncPrimitivesUnhooked()
+    {
+        Controls.WithoutMonitor();
+        SyncPrimitives(hooks: false);
+    }
 
     /// <summary>
     /// SemaphoreSlim and ManualResetEventSlim waits in coroutines: 50 coroutines on one scheduler wait on a semaphore and

@@ -23,7 +23,11 @@ internal static class NpgsqlScenario
 
     /// <summary>The control of <see cref="Hooked"/>: Run without the hooks.</summary>
     [Scenario("npgsql-unhooked")]
-    public static void Unhooked() => Run(hooks: false);
+    public static void Unhooked()
+    {
+        Controls.WithoutMonitor();
+        Run(hooks: false);
+    }
 
     /// <summary>
     /// 20 sync coroutines on ONE scheduler each open their own physical connection (Pooling=false) with the sync

@@ -11,13 +11,12 @@ namespace Co.Testing;
 public static class ScenarioHost
 {
     /// <summary>
-    /// Runs the scenario <paramref name="args"/> names from <paramref name="host"/>, after
-    /// <paramref name="prepare"/> (a host-wide rule applied before any scenario). When <paramref name="exitProcess"/>
+    /// Runs the scenario <paramref name="args"/> names from <paramref name="host"/>. When <paramref name="exitProcess"/>
     /// is true the process ends here with <see cref="Environment.Exit(int)"/>, so that threads left running cannot keep
     /// it alive, unless the scenario is marked <see cref="ScenarioAttribute.ReturnsFromMain"/>; the exit code is
     /// returned for Main to return.
     /// </summary>
-    public static int Run(Assembly host, string[] args, bool exitProcess, Action<Scenario>? prepare = null)
+    public static int Run(Assembly host, string[] args, bool exitProcess)
     {
         if (args.Length == 0)
         {
@@ -36,7 +35,6 @@ public static class ScenarioHost
         try
         {
             scenario = ScenarioRegistry.Find(host, requested);
-            prepare?.Invoke(scenario);
             scenario.Invoke(args[1..]);
             Console.Out.WriteLine(ScenarioProtocol.Passed(requested));
             code = 0;

@@ -15,12 +15,15 @@ public static class ScenarioRunner
     /// <summary>The environment variable that runs scenarios in the test process when set to 1.</summary>
     public const string InProcessVariable = "CO_SCENARIO_IN_PROCESS";
 
+    /// <summary>The scenario run in this process in the in-process mode, if any.</summary>
+    private static string? s_ranInProcess;
+
     /// <summary>Runs <paramref name="scenario"/> with <paramref name="arguments"/>, in the environment
     /// <paramref name="environment"/> (null values remove a variable), killed after <paramref name="timeout"/>.</summary>
     public static Task<HostResult> RunAsync(Scenario scenario, IReadOnlyList<string> arguments,
         IReadOnlyDictionary<string, string?>? environment, TimeSpan timeout) =>
         Environment.GetEnvironmentVariable(InProcessVariable) == "1"
-            ? Task.FromResult(RunInProcess(scenario, arguments))
+            ? Task.FromResult(RunInProcess(scenario, arguments, environment))
             : ChildProcess.RunAsync(ChildCommand.ForHost(scenario.Host), [scenario.Name, .. arguments], environment, timeout, scenario.Name);
 
     /// <summary><see cref="RunAsync"/> for the synchronous tests.</summary>
@@ -29,9 +32,22 @@ public static class ScenarioRunner
         RunAsync(scenario, arguments, environment, timeout).GetAwaiter().GetResult();
 
     /// <summary>Runs the scenario on this thread with standard output captured (and still shown), so RESULT lines
-    /// reach the test's checks; an exception propagates as thrown.</summary>
-    private static HostResult RunInProcess(Scenario scenario, IReadOnlyList<string> arguments)
+    /// reach the test's checks; an exception propagates as thrown. A second scenario in the same test process is
+    /// refused: it would meet the first one's process-wide state (configured schedulers, hooks, counters).</summary>
+    private static HostResult RunInProcess(Scenario scenario, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string?>? environment)
     {
+        string? earlier = Interlocked.CompareExchange(ref s_ranInProcess, scenario.Name, null);
+        if (earlier is not null)
+        {
+            throw new InvalidOperationException(
+                $"{InProcessVariable}=1 runs one scenario per test process and '{earlier}' already ran here: select one test case (dotnet test --filter)");
+        }
+
+        if (environment is { Count: > 0 })
+        {
+            Console.Error.WriteLine($"{scenario.Name} in process: the case's environment is not applied ({string.Join(' ', environment.Select(v => $"{v.Key}={v.Value}"))})");
+        }
+
         TextWriter shown = Console.Out;
         var captured = new StringWriter();
         Console.SetOut(new TeeWriter(shown, captured));
