@@ -248,4 +248,41 @@ public class ChildProcessTests
     {
         Assert.True(File.Exists(TestHost.DllPath), TestHost.DllPath);
     }
+
+    /// <summary>Without a scenario name the host lists what its [Scenario] attributes register, and exits 2.</summary>
+    [Fact]
+    public async Task Host_WithoutAScenarioName_ListsEveryRegisteredScenario()
+    {
+        var host = typeof(Co.TestHost.Program).Assembly;
+        var r = await ChildProcess.RunAsync(ChildCommand.ForHost(host), [], null, TimeSpan.FromSeconds(60), scenario: null);
+        Assert.True(r.ExitCode == 2, r.Describe());
+        var listed = HostResult.Lines(r.Stderr).Skip(1).Select(l => l.Trim()).ToList();
+        Assert.Equal(ScenarioRegistry.In(host).Keys.Order(StringComparer.Ordinal), listed);
+        Assert.Contains("ids", listed);
+        Assert.Contains("sock-clients", listed);
+    }
+
+    /// <summary>A scenario that throws reaches the test as the child's exception: its type, message and stack in the
+    /// scenario's method (stack-size without its argument reads past the end of the arguments).</summary>
+    [Fact]
+    public async Task ScenarioThatThrows_FailsTheTestWithTheChildsException()
+    {
+        var r = await TestHost.RunAsync(ThreadScenarios.StackSize);
+        Assert.Equal(1, r.ExitCode);
+        var thrown = Assert.Throws<ChildScenarioException>(() => r.AssertSuccess());
+        Assert.Equal(typeof(IndexOutOfRangeException).FullName, thrown.Failure.Type);
+        Assert.StartsWith(typeof(IndexOutOfRangeException).FullName + ": ", thrown.Message, StringComparison.Ordinal);
+        Assert.Contains("ThreadScenarios.StackSize", thrown.StackTrace, StringComparison.Ordinal);
+    }
+
+    /// <summary>An unknown name fails in the child with the names there are, not with a passing run.</summary>
+    [Fact]
+    public async Task Host_UnknownScenario_FailsNamingTheScenariosThereAre()
+    {
+        var host = typeof(Co.TestHost.Program).Assembly;
+        var r = await ChildProcess.RunAsync(ChildCommand.ForHost(host), ["no-such-scenario"], null, TimeSpan.FromSeconds(60), "no-such-scenario");
+        var thrown = Assert.Throws<ChildScenarioException>(() => r.AssertSuccess());
+        Assert.Equal(typeof(ArgumentException).FullName, thrown.Failure.Type);
+        Assert.Contains("spare-timeout", thrown.Failure.Message, StringComparison.Ordinal);
+    }
 }
