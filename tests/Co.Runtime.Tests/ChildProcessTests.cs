@@ -258,8 +258,8 @@ public class ChildProcessTests
         Assert.True(r.ExitCode == 2, r.Describe());
         var listed = HostResult.Lines(r.Stderr).Skip(1).Select(l => l.Trim()).ToList();
         Assert.Equal(ScenarioRegistry.In(host).Keys.Order(StringComparer.Ordinal), listed);
-        Assert.Contains("ids", listed);
-        Assert.Contains("sock-clients", listed);
+        Assert.Contains(Scenario.Of(SchedulerIdScenarios.Ids).Name, listed);
+        Assert.Contains(Scenario.Of(SockClientsScenario.SockClients).Name, listed);
     }
 
     /// <summary>A scenario that throws reaches the test as the child's exception: its type, message and stack in the
@@ -283,6 +283,6 @@ public class ChildProcessTests
         var r = await ChildProcess.RunAsync(ChildCommand.ForHost(host), ["no-such-scenario"], null, TimeSpan.FromSeconds(60), "no-such-scenario");
         var thrown = Assert.Throws<ChildScenarioException>(() => r.AssertSuccess());
         Assert.Equal(typeof(ArgumentException).FullName, thrown.Failure.Type);
-        Assert.Contains("spare-timeout", thrown.Failure.Message, StringComparison.Ordinal);
+        Assert.Contains(Scenario.Of(ThreadScenarios.SpareTimeout).Name, thrown.Failure.Message, StringComparison.Ordinal);
     }
 }

@@ -4,7 +4,7 @@ using Xunit;
 namespace Co.Tests;
 
 /// <summary>
-/// The blocked-scheduler monitor, in child processes (Co.TestHost "monitor" / "monitor-off", since it is configured
+/// The blocked-scheduler monitor, in child processes (Co.TestHost's <see cref="MonitorScenario.Monitored"/> / <see cref="MonitorScenario.Unmonitored"/>, since it is configured
 /// once per process): with it (on by default), a coroutine blocked for 500 ms in Task.Result, a lock held by a plain
 /// thread or a FIFO open no longer stops the other coroutines of its scheduler, rejoins afterwards, carries on through
 /// the scheduler's own structures, and is reported with the system call it blocked in; a coroutine that computes as
@@ -65,7 +65,7 @@ public class MonitorTests
     [Fact]
     public async Task TheEnvironmentVariable_SetsTheThreshold_ZeroTurnsTheMonitorOff()
     {
-        // "monitor" leaves the options at their defaults, so CO_BLOCKED_THRESHOLD_MS decides.
+        // MonitorScenario.Monitored leaves the options at their defaults, so CO_BLOCKED_THRESHOLD_MS decides.
         HostResult r = (await TestHost.RunAsync(MonitorScenario.Monitored, TestHost.Env(("CO_BLOCKED_THRESHOLD_MS", "0")))).AssertSuccess();
         foreach (string name in s_cases)
         {
