@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using Co;
 using Co.Samples;
+using Co.Testing;
 
 /// <summary>
 /// libcurl's easy interface in coroutines. curl makes its socket non-blocking, connects (EINPROGRESS) and then waits in
@@ -17,6 +18,18 @@ using Co.Samples;
 internal static class CurlScenario
 {
     private const int DelayMs = 200;
+
+    /// <summary>Run with the hooks on.</summary>
+    [Scenario("curl")]
+    public static void Hooked() => Run(hooks: true);
+
+    /// <summary>The control of <see cref="Hooked"/>: Run without the hooks.</summary>
+    [Scenario("curl-unhooked")]
+    public static void Unhooked()
+    {
+        Controls.WithoutMonitor();
+        Run(hooks: false);
+    }
 
     /// <summary>
     /// Hooked: 50 fetches on scheduler 0 overlap — the server holds many requests at once (usually all 50), the whole run

@@ -4,6 +4,7 @@ using Co;
 using Co.Hook.Detours;
 using Co.Hook.Gates;
 using Co.Hook.Handlers;
+using Co.Testing;
 
 /// <summary>
 /// Scenarios of the descriptor-level hooks: the socket bitmap (which descriptors the read/write/close gates let
@@ -22,6 +23,7 @@ internal static unsafe partial class DescriptorScenarios
     /// The bitmap follows the descriptors: sockets open before Enable are found; socket, socketpair, accept, dup, dup2
     /// add; close and a dup2 of a non-socket remove; pipes are never tracked.
     /// </summary>
+    [Scenario("socket-tracking")]
     public static void SocketTracking()
     {
         int* before = stackalloc int[2];
@@ -75,6 +77,7 @@ internal static unsafe partial class DescriptorScenarios
     /// it blocks the thread, so the ticker stops), close of a socket wakes a coroutine reading it (EBADF), and shutdown
     /// wakes a reader with end-of-file.
     /// </summary>
+    [Scenario("streams")]
     public static void Streams()
     {
         Coroutine.Configure(o => o.SchedulerCount = 1);
@@ -312,6 +315,7 @@ internal static unsafe partial class DescriptorScenarios
     /// and return 0 (select's sets cleared and its timeout run down, as Linux leaves them); with data they report the
     /// right descriptor and events; the same calls on a plain thread give the same results.
     /// </summary>
+    [Scenario("waits")]
     public static void Waits()
     {
         Coroutine.Configure(o => o.SchedulerCount = 1);
@@ -439,6 +443,7 @@ internal static unsafe partial class DescriptorScenarios
 
     /// <summary>gethostbyname, gethostbyname_r and getnameinfo in a coroutine are handed to the pool (the counter
     /// grows) and give what they give on a plain thread.</summary>
+    [Scenario("host-lookups")]
     public static void HostLookups()
     {
         Coroutine.Configure(o => o.SchedulerCount = 1);
@@ -480,6 +485,7 @@ internal static unsafe partial class DescriptorScenarios
     /// usleeps in a coroutine count five, one on a plain thread none; the managed layer's appear per method (one
     /// Thread.Sleep in a coroutine counts one).
     /// </summary>
+    [Scenario("hook-metrics")]
     public static void HookMetrics()
     {
         Coroutine.Configure(o => o.SchedulerCount = 1);
@@ -530,6 +536,7 @@ internal static unsafe partial class DescriptorScenarios
     /// Bad input through the hooked calls gives libc's exact results and errno, in a coroutine as on a plain thread:
     /// bad and closed descriptors, non-sockets, zero-length buffers, bad timeouts and sizes.
     /// </summary>
+    [Scenario("bad-input")]
     public static void BadInput()
     {
         Coroutine.Configure(o => o.SchedulerCount = 1);
@@ -601,6 +608,7 @@ internal static unsafe partial class DescriptorScenarios
     /// Disable writes every function's original bytes back, and after the first cycle neither the executable arena nor
     /// the process's memory grows (the gates and trampolines are reused).
     /// </summary>
+    [Scenario("install-cycles")]
     public static void InstallCycles()
     {
         const int cycles = 60;

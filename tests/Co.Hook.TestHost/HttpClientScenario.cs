@@ -2,6 +2,7 @@
 // local HTTP server written with the runtime's own socket API (Co.Sock) that answers each request after 200 ms.
 using System.Text;
 using Co;
+using Co.Testing;
 
 /// <summary>
 /// <see cref="HttpClient.Send(HttpRequestMessage)"/> (sync) in coroutines. SocketsHttpHandler's sync path writes the
@@ -26,6 +27,18 @@ using Co;
 internal static class HttpClientScenario
 {
     private const int DelayMs = 200;
+
+    /// <summary>Run with the hooks on.</summary>
+    [Scenario("http-send")]
+    public static void Hooked() => Run(hooks: true);
+
+    /// <summary>The control of <see cref="Hooked"/>: Run without the hooks.</summary>
+    [Scenario("http-send-unhooked")]
+    public static void Unhooked()
+    {
+        Controls.WithoutMonitor();
+        Run(hooks: false);
+    }
 
     /// <summary>
     /// Hooked: 50 sync HttpClient.Send calls (one shared HttpClient) on scheduler 0 overlap — the server holds at least

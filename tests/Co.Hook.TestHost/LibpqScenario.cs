@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Co;
 using Co.Samples;
+using Co.Testing;
 
 /// <summary>
 /// libpq, PostgreSQL's C client, called through P/Invoke from sync coroutines: the native-library case the hook layer
@@ -11,6 +12,18 @@ internal static class LibpqScenario
 {
     private const int Clients = 20;
     private const int SleepMs = 200;
+
+    /// <summary>Run with the hooks on.</summary>
+    [Scenario("libpq")]
+    public static void Hooked() => Run(hooks: true);
+
+    /// <summary>The control of <see cref="Hooked"/>: Run without the hooks.</summary>
+    [Scenario("libpq-unhooked")]
+    public static void Unhooked()
+    {
+        Controls.WithoutMonitor();
+        Run(hooks: false);
+    }
 
     /// <summary>
     /// 20 sync coroutines on ONE scheduler each open their own connection (PQconnectdb) to the server named by

@@ -5,6 +5,7 @@ using System.Reflection.Emit;
 using System.Runtime.InteropServices;
 using Co;
 using Co.Hook.Managed.Replacements;
+using Co.Testing;
 
 /// <summary>
 /// Scenarios of the managed hook layer (Co.Hook.Managed): synchronous Socket calls on sockets .NET made non-blocking
@@ -13,6 +14,18 @@ using Co.Hook.Managed.Replacements;
 internal static partial class ManagedScenarios
 {
     private const int ONonblock = 0x800;
+
+    /// <summary>ReceiveAfterAsync with the hooks on.</summary>
+    [Scenario("managed-receive")]
+    public static void ReceiveAfterAsyncHooked() => ReceiveAfterAsync(hooks: true);
+
+    /// <summary>The control of <see cref="ReceiveAfterAsyncHooked"/>: ReceiveAfterAsync without the hooks.</summary>
+    [Scenario("managed-receive-unhooked")]
+    public static void ReceiveAfterAsyncUnhooked()
+    {
+        Controls.WithoutMonitor();
+        ReceiveAfterAsync(hooks: false);
+    }
 
     /// <summary>
     /// Sockets connected with ConnectAsync (so .NET has made them non-blocking underneath: a synchronous Receive then
@@ -96,6 +109,18 @@ internal static partial class ManagedScenarios
         }
     }
 
+    /// <summary>ThreadSleep with the hooks on.</summary>
+    [Scenario("thread-sleep")]
+    public static void ThreadSleepHooked() => ThreadSleep(hooks: true);
+
+    /// <summary>The control of <see cref="ThreadSleepHooked"/>: ThreadSleep without the hooks.</summary>
+    [Scenario("thread-sleep-unhooked")]
+    public static void ThreadSleepUnhooked()
+    {
+        Controls.WithoutMonitor();
+        ThreadSleep(hooks: false);
+    }
+
     /// <summary>
     /// Thread.Sleep(200) in 1000 sync coroutines on one scheduler: with hooks they all sleep at once; without (the
     /// control, 10 coroutines) one after another. On a plain thread Thread.Sleep still sleeps, undiverted.
@@ -144,6 +169,7 @@ internal static partial class ManagedScenarios
     /// enough for the tier-1 re-compiles another 100,000 are too, and a caller compiled only now (a DynamicMethod calling
     /// Socket.Receive(byte[])) reaches the detour.
     /// </summary>
+    [Scenario("detours-hold")]
     public static void DetoursHold()
     {
         Coroutine.Configure(o => o.SchedulerCount = 1);
@@ -203,6 +229,7 @@ internal static partial class ManagedScenarios
     /// underneath and on one .NET made non-blocking) throws the SocketException a plain thread gets, while the
     /// scheduler keeps running; a peer's reset gives the same SocketException in and out of coroutines.
     /// </summary>
+    [Scenario("managed-errors")]
     public static void Errors()
     {
         Coroutine.Configure(o => o.SchedulerCount = 1);
@@ -291,6 +318,18 @@ internal static partial class ManagedScenarios
             plainClient.Dispose();
             client.Dispose();
         }
+    }
+
+    /// <summary>TaskWait with the hooks on.</summary>
+    [Scenario("task-wait")]
+    public static void TaskWaitHooked() => TaskWait(hooks: true);
+
+    /// <summary>The control of <see cref="TaskWaitHooked"/>: TaskWait without the hooks.</summary>
+    [Scenario("task-wait-unhooked")]
+    public static void TaskWaitUnhooked()
+    {
+        Controls.WithoutMonitor();
+        TaskWait(hooks: false);
     }
 
     /// <summary>
@@ -404,6 +443,18 @@ internal static partial class ManagedScenarios
         Console.WriteLine($"OUTCOMES {inCoroutine}");
         Scenarios.Check(inCoroutine == plain, $"in a coroutine: {inCoroutine}; on a plain thread: {plain}");
         Scenarios.Check(Diversions.Count - divertedBefore >= 3, "the outcome waits were not diverted");
+    }
+
+    /// <summary>SyncPrimitives with the hooks on.</summary>
+    [Scenario("sync-primitives")]
+    public static void SyncPrimitivesHooked() => SyncPrimitives(hooks: true);
+
+    /// <summary>The control of <see cref="SyncPrimitivesHooked"/>: SyncPrimitives without the hooks.</summary>
+    [Scenario("sync-primitives-unhooked")]
+    public static void SyncPrimitivesUnhooked()
+    {
+        Controls.WithoutMonitor();
+        SyncPrimitives(hooks: false);
     }
 
     /// <summary>

@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Co;
 using Npgsql;
+using Co.Testing;
 
 /// <summary>
 /// Npgsql's synchronous calls (<see cref="NpgsqlConnection.Open"/>, <see cref="NpgsqlCommand.ExecuteScalar"/>) in sync
@@ -15,6 +16,18 @@ internal static class NpgsqlScenario
 {
     private const int Clients = 20;
     private const int SleepMs = 200;
+
+    /// <summary>Run with the hooks on.</summary>
+    [Scenario("npgsql")]
+    public static void Hooked() => Run(hooks: true);
+
+    /// <summary>The control of <see cref="Hooked"/>: Run without the hooks.</summary>
+    [Scenario("npgsql-unhooked")]
+    public static void Unhooked()
+    {
+        Controls.WithoutMonitor();
+        Run(hooks: false);
+    }
 
     /// <summary>
     /// 20 sync coroutines on ONE scheduler each open their own physical connection (Pooling=false) with the sync
@@ -120,6 +133,7 @@ internal static class NpgsqlScenario
     /// server's types), later ones an exhausted pool (ManualResetEventSlim.Wait until a connection comes back). With
     /// hooks every wait parks only its coroutine: all 20 get their own answer, in about 20 / 5 × 200 ms.
     /// </summary>
+    [Scenario("npgsql-pooled")]
     public static void RunPooled()
     {
         const int poolSize = 5;

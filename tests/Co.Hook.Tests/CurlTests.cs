@@ -1,3 +1,4 @@
+using Co.Testing;
 using Xunit;
 
 namespace Co.Hook.Tests;
@@ -6,12 +7,12 @@ namespace Co.Hook.Tests;
 /// libcurl (libcurl.so.4, curl_easy_perform through P/Invoke) in sync coroutines, against a local HTTP server written
 /// with Co.Sock in coroutines that answers each request after 200 ms (issue 4). The clients have scheduler 0 to
 /// themselves and the server runs on scheduler 1, so the unhooked control cannot starve the server. Each run is a
-/// child process (Co.Hook.TestHost, scenario "curl" / "curl-unhooked"), since the hooks patch live code.
+/// child process (Co.Hook.TestHost, <see cref="CurlScenario.Hooked"/> / <see cref="CurlScenario.Unhooked"/>), since the hooks patch live code.
 /// </summary>
 public class CurlTests
 {
     /// <summary>The hooked scenario under each runtime setting that changes code generation.</summary>
-    public static TheoryData<string, string> Matrix() => ChildProcess.Matrix("curl");
+    public static TheoryData<string, string> Matrix() => HookHost.Matrix(CurlScenario.Hooked);
 
     /// <summary>
     /// With hooks, 50 curl_easy_perform calls on one scheduler run concurrently: curl's waits in libc poll park only
@@ -25,15 +26,15 @@ public class CurlTests
     [Theory]
     [MemberData(nameof(Matrix))]
     public void Curl_FiftyFetchesOnOneScheduler_AreConcurrent(string scenario, string setting) =>
-        ChildProcess.AssertPasses(scenario, setting);
+        HookHost.AssertPasses(scenario, setting);
 
     /// <summary>
-    /// The control of "curl": without hooks the same fetches (10 of them) block the clients' scheduler thread in poll,
+    /// The control of <see cref="CurlScenario.Hooked"/>: without hooks the same fetches (10 of them) block the clients' scheduler thread in poll,
     /// so they run one after another. The child asserts at least 90 % of 10 × 200 ms in all, never more than one
     /// request at the server at once, and no tick of the ticker during a fetch — proving the hooked scenario's
     /// measures can fail, and that they measure the hooks.
     /// </summary>
     [Fact]
     public void Curl_WithoutHooks_Serializes() =>
-        ChildProcess.AssertPasses("curl-unhooked", "DOTNET_TieredCompilation=1");
+        HookHost.AssertPasses(CurlScenario.Unhooked, RuntimeSettings.Default);
 }

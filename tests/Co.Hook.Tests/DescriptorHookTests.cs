@@ -1,10 +1,11 @@
+using Co.Testing;
 using Xunit;
 
 namespace Co.Hook.Tests;
 
 /// <summary>
 /// The descriptor-level hooks, each scenario in a child process under every DOTNET_* setting (see
-/// <see cref="ChildProcess"/>): the socket bitmap follows socket/socketpair/accept/dup/dup2/close and never takes in a
+/// <see cref="HookHost"/>): the socket bitmap follows socket/socketpair/accept/dup/dup2/close and never takes in a
 /// pipe; read/readv/write/writev on blocking sockets park only their coroutine (50 readers of 200 ms overlap on one
 /// scheduler, 4 MB pass whole) while a pipe read is libc's and blocks the thread; close and shutdown wake readers;
 /// select/ppoll/epoll_wait overlap and report the right descriptors; the gethostbyname family and getnameinfo are
@@ -14,10 +15,11 @@ namespace Co.Hook.Tests;
 public class DescriptorHookTests
 {
     public static TheoryData<string, string> Matrix() =>
-        ChildProcess.Matrix("socket-tracking", "streams", "waits", "host-lookups", "bad-input", "hook-metrics", "install-cycles");
+        HookHost.Matrix(DescriptorScenarios.SocketTracking, DescriptorScenarios.Streams, DescriptorScenarios.Waits, DescriptorScenarios.HostLookups,
+            DescriptorScenarios.BadInput, DescriptorScenarios.HookMetrics, DescriptorScenarios.InstallCycles);
 
     [Theory]
     [MemberData(nameof(Matrix))]
     public void Scenario_PassesInAChildProcess(string scenario, string setting) =>
-        ChildProcess.AssertPasses(scenario, setting, limit: TimeSpan.FromSeconds(90));
+        HookHost.AssertPasses(scenario, setting, limit: TimeSpan.FromSeconds(90));
 }

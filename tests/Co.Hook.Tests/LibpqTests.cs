@@ -1,3 +1,4 @@
+using Co.Testing;
 using Xunit;
 
 namespace Co.Hook.Tests;
@@ -13,21 +14,21 @@ namespace Co.Hook.Tests;
 /// keeps running while the queries are in flight. So libpq's waits (poll) and socket calls (connect, send, recv) park
 /// the coroutine, not the scheduler thread. The unhooked control shows the same program serializes without the
 /// hooks, so the timing measures the hooks and not the server. Each run is a child process (Co.Hook.TestHost), the
-/// hooked one under every runtime setting of <see cref="ChildProcess.Settings"/>.
+/// hooked one under every runtime setting of <see cref="HookHost.Settings"/>.
 /// </para>
 /// </summary>
 public class LibpqTests
 {
-    public static TheoryData<string, string> Matrix() => ChildProcess.Matrix("libpq");
+    public static TheoryData<string, string> Matrix() => HookHost.Matrix(LibpqScenario.Hooked);
 
     [Theory]
     [MemberData(nameof(Matrix))]
     public void Libpq_TwentyQueriesOnOneScheduler_RunConcurrently(string scenario, string setting) =>
-        ChildProcess.AssertPasses(scenario, setting);
+        HookHost.AssertPasses(scenario, setting);
 
     /// <summary>The control: without hooks the same 20 libpq queries on one scheduler run one after another (the child
     /// asserts at least 90 % of 20 × 200 ms, one query in flight at a time, and a starved ticker).</summary>
     [Fact]
     public void Libpq_WithoutHooks_Serializes() =>
-        ChildProcess.AssertPasses("libpq-unhooked", "DOTNET_TieredCompilation=1");
+        HookHost.AssertPasses(LibpqScenario.Unhooked, RuntimeSettings.Default);
 }

@@ -1,3 +1,4 @@
+using Co.Testing;
 using Xunit;
 
 namespace Co.Hook.Tests;
@@ -7,16 +8,16 @@ namespace Co.Hook.Tests;
 /// coroutines on ONE scheduler. Neither reaches libc in a way the native hooks could park — Npgsql and SocketsHttpHandler
 /// read and write through System.Net.Sockets, whose sockets are non-blocking underneath once .NET has used them
 /// asynchronously — so only the detours of Socket's synchronous funnels can make them concurrent. Each run is a child
-/// process (Co.Hook.TestHost), the hooked ones under every runtime setting of <see cref="ChildProcess.Settings"/>, each
+/// process (Co.Hook.TestHost), the hooked ones under every runtime setting of <see cref="HookHost.Settings"/>, each
 /// with an unhooked control that shows the same program serializes without the hooks.
 /// </summary>
 public class ManagedClientTests
 {
-    public static TheoryData<string, string> NpgsqlMatrix() => ChildProcess.Matrix("npgsql");
+    public static TheoryData<string, string> NpgsqlMatrix() => HookHost.Matrix(NpgsqlScenario.Hooked);
 
-    public static TheoryData<string, string> HttpSendMatrix() => ChildProcess.Matrix("http-send");
+    public static TheoryData<string, string> HttpSendMatrix() => HookHost.Matrix(HttpClientScenario.Hooked);
 
-    public static TheoryData<string, string> NpgsqlPooledMatrix() => ChildProcess.Matrix("npgsql-pooled");
+    public static TheoryData<string, string> NpgsqlPooledMatrix() => HookHost.Matrix(NpgsqlScenario.RunPooled);
 
     /// <summary>
     /// Npgsql (NuGet package, sync API) against the throwaway PostgreSQL of <c>./build.sh test</c> (CO_TEST_PG): 20
@@ -32,7 +33,7 @@ public class ManagedClientTests
     [Theory]
     [MemberData(nameof(NpgsqlMatrix))]
     public void Npgsql_TwentySyncQueriesOnOneScheduler_AreConcurrent(string scenario, string setting) =>
-        ChildProcess.AssertPasses(scenario, setting);
+        HookHost.AssertPasses(scenario, setting);
 
     /// <summary>
     /// Npgsql as applications use it: a pool of at most 5 connections and no warm-up, 20 coroutines on one scheduler.
@@ -43,13 +44,13 @@ public class ManagedClientTests
     [Theory]
     [MemberData(nameof(NpgsqlPooledMatrix))]
     public void Npgsql_PooledFromColdStart_AllClientsAnswered(string scenario, string setting) =>
-        ChildProcess.AssertPasses(scenario, setting);
+        HookHost.AssertPasses(scenario, setting);
 
-    /// <summary>The control of "npgsql": without hooks each sync call blocks the scheduler thread — one query in flight
+    /// <summary>The control of <see cref="NpgsqlScenario.Hooked"/>: without hooks each sync call blocks the scheduler thread — one query in flight
     /// at a time, at least 90 % of 20 × 200 ms in all, and no tick of the ticker while a query is in flight.</summary>
     [Fact]
     public void Npgsql_WithoutHooks_Serializes() =>
-        ChildProcess.AssertPasses("npgsql-unhooked", "DOTNET_TieredCompilation=1");
+        HookHost.AssertPasses(NpgsqlScenario.Unhooked, RuntimeSettings.Default);
 
     /// <summary>
     /// HttpClient.Send (sync), one shared HttpClient, from 50 coroutines on scheduler 0 against a coroutine HTTP server on
@@ -62,11 +63,11 @@ public class ManagedClientTests
     [Theory]
     [MemberData(nameof(HttpSendMatrix))]
     public void HttpClientSend_FiftySyncSendsOnOneScheduler_AreConcurrent(string scenario, string setting) =>
-        ChildProcess.AssertPasses(scenario, setting);
+        HookHost.AssertPasses(scenario, setting);
 
-    /// <summary>The control of "http-send": without hooks 10 sync sends block scheduler 0's thread in turn — never more
+    /// <summary>The control of <see cref="HttpClientScenario.Hooked"/>: without hooks 10 sync sends block scheduler 0's thread in turn — never more
     /// than one request at the server, at least 90 % of 10 × 200 ms in all, and no tick during a send.</summary>
     [Fact]
     public void HttpClientSend_WithoutHooks_Serializes() =>
-        ChildProcess.AssertPasses("http-send-unhooked", "DOTNET_TieredCompilation=1");
+        HookHost.AssertPasses(HttpClientScenario.Unhooked, RuntimeSettings.Default);
 }

@@ -1,10 +1,11 @@
+using Co.Testing;
 using Xunit;
 
 namespace Co.Hook.Tests;
 
 /// <summary>
 /// The managed hook layer, each scenario in a child process under every DOTNET_* setting (see
-/// <see cref="ChildProcess"/>): synchronous Send/Receive on sockets .NET made non-blocking underneath (a path that never
+/// <see cref="HookHost"/>): synchronous Send/Receive on sockets .NET made non-blocking underneath (a path that never
 /// blocks in libc) from 100 coroutines on one scheduler all wait at once; 1000 coroutines' Thread.Sleep(200) overlap;
 /// 100 coroutines blocking on incomplete tasks (Result, GetResult, Wait) overlap, with .NET's timeout, cancellation and
 /// fault outcomes; the detours survive tier-up (every one of 600,000 NetworkStream calls diverted, before and after the re-compiles,
@@ -14,31 +15,32 @@ namespace Co.Hook.Tests;
 public class ManagedHookTests
 {
     public static TheoryData<string, string> Matrix() =>
-        ChildProcess.Matrix("managed-receive", "thread-sleep", "task-wait", "sync-primitives", "detours-hold", "managed-errors");
+        HookHost.Matrix(ManagedScenarios.ReceiveAfterAsyncHooked, ManagedScenarios.ThreadSleepHooked, ManagedScenarios.TaskWaitHooked,
+            ManagedScenarios.SyncPrimitivesHooked, ManagedScenarios.DetoursHold, ManagedScenarios.Errors);
 
     [Theory]
     [MemberData(nameof(Matrix))]
     public void Scenario_PassesInAChildProcess(string scenario, string setting) =>
-        ChildProcess.AssertPasses(scenario, setting, limit: TimeSpan.FromSeconds(120));
+        HookHost.AssertPasses(scenario, setting, limit: TimeSpan.FromSeconds(120));
 
     /// <summary>Without hooks the same synchronous receives block the scheduler thread: 20 take 20 × 200 ms.</summary>
     [Fact]
     public void ReceiveAfterAsync_WithoutHooks_Serializes() =>
-        ChildProcess.AssertPasses("managed-receive-unhooked", "DOTNET_TieredCompilation=1");
+        HookHost.AssertPasses(ManagedScenarios.ReceiveAfterAsyncUnhooked, RuntimeSettings.Default);
 
     /// <summary>Without hooks a task's blocking wait blocks the scheduler thread: 10 take 10 × 200 ms.</summary>
     [Fact]
     public void TaskWait_WithoutHooks_Serializes() =>
-        ChildProcess.AssertPasses("task-wait-unhooked", "DOTNET_TieredCompilation=1");
+        HookHost.AssertPasses(ManagedScenarios.TaskWaitUnhooked, RuntimeSettings.Default);
 
     /// <summary>Without hooks the first SemaphoreSlim/ManualResetEventSlim wait blocks the scheduler thread: no second
     /// coroutine ever waits.</summary>
     [Fact]
     public void SyncPrimitives_WithoutHooks_BlockTheScheduler() =>
-        ChildProcess.AssertPasses("sync-primitives-unhooked", "DOTNET_TieredCompilation=1");
+        HookHost.AssertPasses(ManagedScenarios.SyncPrimitivesUnhooked, RuntimeSettings.Default);
 
     /// <summary>Without hooks Thread.Sleep blocks the scheduler thread: 10 sleeps take 10 × 200 ms.</summary>
     [Fact]
     public void ThreadSleep_WithoutHooks_Serializes() =>
-        ChildProcess.AssertPasses("thread-sleep-unhooked", "DOTNET_TieredCompilation=1");
+        HookHost.AssertPasses(ManagedScenarios.ThreadSleepUnhooked, RuntimeSettings.Default);
 }

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Co.Testing;
 using Xunit;
 
 namespace Co.Hook.Tests;
@@ -12,7 +12,7 @@ namespace Co.Hook.Tests;
 /// </summary>
 public class PlainProgramTests
 {
-    public static TheoryData<string> Settings => new(ChildProcess.Settings);
+    public static TheoryData<string> Settings => new(RuntimeSettings.CodeGeneration);
 
     /// <summary>Under each runtime setting, with the startup hook from the folder the README names: the hook is in
     /// (recv detoured) and every check of the plain program passes.</summary>
@@ -69,62 +69,17 @@ public class PlainProgramTests
     /// returns its exit code (-1 when killed after 2 minutes) and output.</summary>
     private static (int ExitCode, string Output) RunPlainProgram(string? startupHook, string? setting)
     {
-        string program = BuildOutput("tests/Co.PlainProgram", "Co.PlainProgram.dll",
-            "Co.Hook.Tests.csproj builds it (a ProjectReference that references no output)");
-        var start = new ProcessStartInfo("dotnet", [program])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.Environment.Remove("DOTNET_STARTUP_HOOKS");
-        if (startupHook is not null)
-        {
-            start.Environment["DOTNET_STARTUP_HOOKS"] = startupHook;
-        }
-
-        if (setting is not null)
-        {
-            int equals = setting.IndexOf('=');
-            start.Environment[setting[..equals]] = setting[(equals + 1)..];
-        }
-
-        using Process child = Process.Start(start)!;
-        Task<string> stdout = child.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = child.StandardError.ReadToEndAsync();
-        var limit = TimeSpan.FromMinutes(2);
-        if (!child.WaitForExit(limit))
-        {
-            child.Kill(entireProcessTree: true);
-            child.WaitForExit();
-            return (-1, $"timed out after {limit.TotalSeconds} s\n{stdout.Result}{stderr.Result}");
-        }
-
-        return (child.ExitCode, stdout.Result + stderr.Result);
+        string program = RepositoryBuild.Output("tests/Co.PlainProgram", "Co.PlainProgram.dll",
+            "though building this test project should have built it: Co.Hook.Tests.csproj builds it (a ProjectReference that references no output)");
+        Dictionary<string, string?> environment = setting is null ? [] : RuntimeSettings.Environment(setting);
+        environment["DOTNET_STARTUP_HOOKS"] = startupHook;
+        HostResult run = ChildProcess.Run(new DotnetCommand(program), [], environment, TimeSpan.FromMinutes(2), scenario: null);
+        return run.TimedOut ? (-1, $"timed out after 120 s\n{run.Output}") : (run.ExitCode, run.Output);
     }
 
     /// <summary>The startup hook where the README tells users to find it, its own project's output folder, rather
     /// than the copy in this test's folder: every Co assembly and Iced sit beside that copy whatever the hook's project
     /// ships, so it would hide a dependency missing from the hook's folder (Iced once was).</summary>
     private static string StartupHookAssembly() =>
-        BuildOutput("src/Co.Hooks.Startup", "Co.Hooks.Startup.dll", "Co.Hook.Tests.csproj references the project");
-
-    /// <summary><paramref name="project"/>/bin/&lt;configuration&gt;/&lt;framework&gt;/<paramref name="file"/> under the
-    /// folder holding Co.sln above this assembly, in this assembly's own configuration and framework (the names of
-    /// its output folder's parent and of the folder itself).</summary>
-    private static string BuildOutput(string project, string file, string whyBuilt)
-    {
-        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        string configuration = output.Parent?.Name ?? "Release";
-        DirectoryInfo? root = output;
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Co.sln")))
-        {
-            root = root.Parent;
-        }
-
-        Assert.True(root is not null, $"no Co.sln above {output.FullName}");
-        string path = Path.Combine(root.FullName, project, "bin", configuration, output.Name, file);
-        Assert.True(File.Exists(path), $"{path} is missing, though building this test project should have built it ({whyBuilt})");
-        return path;
-    }
+        RepositoryBuild.Output("src/Co.Hooks.Startup", "Co.Hooks.Startup.dll", "though building this test project should have built it: Co.Hook.Tests.csproj references the project");
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Co.TestHost;
 using Xunit;
 
 namespace Co.Tests;
@@ -76,21 +77,21 @@ public class ChildProcessTests
     [InlineData(4)]
     public async Task CoroutineIds_FollowSchedulerFormula_WithCoSchedNum(int n)
     {
-        var r = await TestHost.RunAsync("ids", TestHost.Env(("CO_SCHED_NUM", n.ToString(CultureInfo.InvariantCulture))));
+        var r = await TestHost.RunAsync(SchedulerIdScenarios.Ids, TestHost.Env(("CO_SCHED_NUM", n.ToString(CultureInfo.InvariantCulture))));
         AssertIdFormula(r, n);
     }
 
     [Fact]
     public async Task Configure_SetsSchedulerCount_OverridingCoSchedNum()
     {
-        var r = await TestHost.RunAsync("ids", TestHost.Env(("CO_SCHED_NUM", "1")), 60_000, "3");
+        var r = await TestHost.RunAsync(SchedulerIdScenarios.Ids, TestHost.Env(("CO_SCHED_NUM", "1")), 60_000, "3");
         AssertIdFormula(r, 3);
     }
 
     [Fact]
     public async Task DefaultSchedulerCount_IsProcessorCount_WithoutCoSchedNum()
     {
-        var r = (await TestHost.RunAsync("default-count", TestHost.Env(("CO_SCHED_NUM", null)))).AssertSuccess();
+        var r = (await TestHost.RunAsync(SchedulerIdScenarios.DefaultCount, TestHost.Env(("CO_SCHED_NUM", null)))).AssertSuccess();
         string cpus = r.Result("cpus");
         Assert.Equal(cpus, r.Result("count"));
         Assert.Equal(cpus, r.Result("schedulers"));
@@ -99,7 +100,7 @@ public class ChildProcessTests
     [Fact]
     public async Task DefaultSchedulerCount_ComesFromCoSchedNum()
     {
-        var r = (await TestHost.RunAsync("default-count", TestHost.Env(("CO_SCHED_NUM", "3")))).AssertSuccess();
+        var r = (await TestHost.RunAsync(SchedulerIdScenarios.DefaultCount, TestHost.Env(("CO_SCHED_NUM", "3")))).AssertSuccess();
         Assert.Equal("3", r.Result("count"));
         Assert.Equal("3", r.Result("schedulers"));
     }
@@ -110,14 +111,14 @@ public class ChildProcessTests
     [InlineData("3")]
     public async Task CoroutineOptions_SchedulerCountDefault_IsCoSchedNumOrProcessorCount(string? coSchedNum)
     {
-        var r = (await TestHost.RunAsync("default-count", TestHost.Env(("CO_SCHED_NUM", coSchedNum)))).AssertSuccess();
+        var r = (await TestHost.RunAsync(SchedulerIdScenarios.DefaultCount, TestHost.Env(("CO_SCHED_NUM", coSchedNum)))).AssertSuccess();
         Assert.Equal(coSchedNum ?? r.Result("cpus"), r.Result("options_default"));
     }
 
     [Fact]
     public async Task Configure_AfterStart_ThrowsInvalidOperation_AndRuntimeKeepsWorking()
     {
-        var r = (await TestHost.RunAsync("configure-after-start", TestHost.Env(("CO_SCHED_NUM", "2")))).AssertSuccess();
+        var r = (await TestHost.RunAsync(ConfigureScenarios.ConfigureAfterStart, TestHost.Env(("CO_SCHED_NUM", "2")))).AssertSuccess();
         Assert.Equal("InvalidOperationException", r.Result("configure_after_start"));
         Assert.Equal("2", r.Result("count_before"));
         Assert.Equal("2", r.Result("count_after"));
@@ -128,7 +129,7 @@ public class ChildProcessTests
     [Fact]
     public async Task Configure_SchedulerCountBelowOne_ThrowsArgumentException()
     {
-        var r = (await TestHost.RunAsync("configure-invalid")).AssertSuccess();
+        var r = (await TestHost.RunAsync(ConfigureScenarios.ConfigureInvalid)).AssertSuccess();
         Assert.True(r.Result("is_argument_exception") == "True",
             $"Configure(SchedulerCount = 0) threw {r.Result("configure_zero")}, expected an ArgumentException\n{r.Describe()}");
         Assert.True(r.Result("is_argument_exception_neg") == "True",
@@ -138,14 +139,14 @@ public class ChildProcessTests
     [Fact]
     public async Task Configure_Null_ThrowsArgumentNull()
     {
-        var r = (await TestHost.RunAsync("configure-null")).AssertSuccess();
+        var r = (await TestHost.RunAsync(ConfigureScenarios.ConfigureNull)).AssertSuccess();
         Assert.Equal("ArgumentNullException", r.Result("configure_null"));
     }
 
     [Fact]
     public async Task Stop_ThenEveryGoForm_ThrowsInvalidOperation()
     {
-        var r = (await TestHost.RunAsync("stop")).AssertSuccess();
+        var r = (await TestHost.RunAsync(LifetimeScenarios.Stop)).AssertSuccess();
         Assert.Equal("1", r.Result("stopped"));
         int stopMs = int.Parse(r.Result("stop_ms"), CultureInfo.InvariantCulture);
         Assert.True(stopMs < 10_000, $"Stop took {stopMs} ms with parked coroutines\n{r.Describe()}");
@@ -160,7 +161,7 @@ public class ChildProcessTests
     [InlineData("async")]
     public async Task UnhandledException_NoHandler_PrintsCoroutineIdToStderr_AndSchedulerKeepsRunning(string kind)
     {
-        var r = (await TestHost.RunAsync("unhandled", TestHost.Env(), 60_000, kind)).AssertSuccess();
+        var r = (await TestHost.RunAsync(LifetimeScenarios.Unhandled, TestHost.Env(), 60_000, kind)).AssertSuccess();
         string id = r.Result("thrower_id");
         Assert.True(int.TryParse(id, CultureInfo.InvariantCulture, out int idNum) && idNum >= 0, r.Describe());
         Assert.Equal("True", r.Result("after_ok"));
@@ -175,7 +176,7 @@ public class ChildProcessTests
     [Fact]
     public async Task ProcessExits_WhenMainReturns_WithParkedCoroutines_AndNoStop()
     {
-        var r = await TestHost.RunAsync("exit-without-stop", TestHost.Env(), 30_000);
+        var r = await TestHost.RunAsync(LifetimeScenarios.ExitWithoutStop, TestHost.Env(), 30_000);
         Assert.False(r.TimedOut, "process did not exit after Main returned (foreground runtime threads?)\n" + r.Describe());
         r.AssertSuccess();
         Assert.Equal("1", r.Result("main_returning"));
@@ -184,7 +185,7 @@ public class ChildProcessTests
     [Fact]
     public async Task SyncStackSize_IsHonouredForSyncCoroutineThreads()
     {
-        var r = await TestHost.RunAsync("stack-size", TestHost.Env(), 60_000, (16 * 1024 * 1024).ToString(CultureInfo.InvariantCulture));
+        var r = await TestHost.RunAsync(ThreadScenarios.StackSize, TestHost.Env(), 60_000, (16 * 1024 * 1024).ToString(CultureInfo.InvariantCulture));
         r.AssertSuccess();
         Assert.Equal("True", r.Result("ran"));
         Assert.NotEqual("0", r.Result("before"));
@@ -205,7 +206,7 @@ public class ChildProcessTests
     [Fact]
     public async Task PinSchedulerThreads_True_EachSchedulersThreadsRunOnOneCpu()
     {
-        var r = (await TestHost.RunAsync("affinity", TestHost.Env(), 60_000, "true")).AssertSuccess();
+        var r = (await TestHost.RunAsync(ThreadScenarios.Affinity, TestHost.Env(), 60_000, "true")).AssertSuccess();
         var aff = ParseAffinity(r);
         Assert.True(aff.Count == 12, r.Describe());
         int processCpus = r.Result("process_cpus").Split(',').Length;
@@ -220,7 +221,7 @@ public class ChildProcessTests
     [Fact]
     public async Task PinSchedulerThreads_False_ThreadsKeepTheProcessAffinity()
     {
-        var r = (await TestHost.RunAsync("affinity", TestHost.Env(), 60_000, "false")).AssertSuccess();
+        var r = (await TestHost.RunAsync(ThreadScenarios.Affinity, TestHost.Env(), 60_000, "false")).AssertSuccess();
         var aff = ParseAffinity(r);
         Assert.True(aff.Count == 12, r.Describe());
         string processCpus = r.Result("process_cpus");
@@ -231,7 +232,7 @@ public class ChildProcessTests
     [Fact]
     public async Task SpareThreadIdleTimeout_SpareThreadsExitAfterIt()
     {
-        var r = (await TestHost.RunAsync("spare-timeout")).AssertSuccess();
+        var r = (await TestHost.RunAsync(ThreadScenarios.SpareTimeout)).AssertSuccess();
         int baseline = int.Parse(r.Result("baseline"), CultureInfo.InvariantCulture);
         int peak = int.Parse(r.Result("peak"), CultureInfo.InvariantCulture);
         int after = int.Parse(r.Result("after"), CultureInfo.InvariantCulture);
@@ -246,5 +247,42 @@ public class ChildProcessTests
     public void TestHostDll_IsFound()
     {
         Assert.True(File.Exists(TestHost.DllPath), TestHost.DllPath);
+    }
+
+    /// <summary>Without a scenario name the host lists what its [Scenario] attributes register, and exits 2.</summary>
+    [Fact]
+    public async Task Host_WithoutAScenarioName_ListsEveryRegisteredScenario()
+    {
+        var host = typeof(Co.TestHost.Program).Assembly;
+        var r = await ChildProcess.RunAsync(ChildCommand.ForHost(host), [], null, TimeSpan.FromSeconds(60), scenario: null);
+        Assert.True(r.ExitCode == 2, r.Describe());
+        var listed = HostResult.Lines(r.Stderr).Skip(1).Select(l => l.Trim()).ToList();
+        Assert.Equal(ScenarioRegistry.In(host).Keys.Order(StringComparer.Ordinal), listed);
+        Assert.Contains(Scenario.Of(SchedulerIdScenarios.Ids).Name, listed);
+        Assert.Contains(Scenario.Of(SockClientsScenario.SockClients).Name, listed);
+    }
+
+    /// <summary>A scenario that throws reaches the test as the child's exception: its type, message and stack in the
+    /// scenario's method (stack-size without its argument reads past the end of the arguments).</summary>
+    [Fact]
+    public async Task ScenarioThatThrows_FailsTheTestWithTheChildsException()
+    {
+        var r = await TestHost.RunAsync(ThreadScenarios.StackSize);
+        Assert.Equal(1, r.ExitCode);
+        var thrown = Assert.Throws<ChildScenarioException>(() => r.AssertSuccess());
+        Assert.Equal(typeof(IndexOutOfRangeException).FullName, thrown.Failure.Type);
+        Assert.StartsWith(typeof(IndexOutOfRangeException).FullName + ": ", thrown.Message, StringComparison.Ordinal);
+        Assert.Contains("ThreadScenarios.StackSize", thrown.StackTrace, StringComparison.Ordinal);
+    }
+
+    /// <summary>An unknown name fails in the child with the names there are, not with a passing run.</summary>
+    [Fact]
+    public async Task Host_UnknownScenario_FailsNamingTheScenariosThereAre()
+    {
+        var host = typeof(Co.TestHost.Program).Assembly;
+        var r = await ChildProcess.RunAsync(ChildCommand.ForHost(host), ["no-such-scenario"], null, TimeSpan.FromSeconds(60), "no-such-scenario");
+        var thrown = Assert.Throws<ChildScenarioException>(() => r.AssertSuccess());
+        Assert.Equal(typeof(ArgumentException).FullName, thrown.Failure.Type);
+        Assert.Contains(Scenario.Of(ThreadScenarios.SpareTimeout).Name, thrown.Failure.Message, StringComparison.Ordinal);
     }
 }

@@ -4,7 +4,7 @@ using Xunit;
 namespace Co.Tests;
 
 /// <summary>
-/// The blocked-scheduler monitor, in child processes (Co.TestHost "monitor" / "monitor-off", since it is configured
+/// The blocked-scheduler monitor, in child processes (Co.TestHost's <see cref="MonitorScenario.Monitored"/> / <see cref="MonitorScenario.Unmonitored"/>, since it is configured
 /// once per process): with it (on by default), a coroutine blocked for 500 ms in Task.Result, a lock held by a plain
 /// thread or a FIFO open no longer stops the other coroutines of its scheduler, rejoins afterwards, carries on through
 /// the scheduler's own structures, and is reported with the system call it blocked in; a coroutine that computes as
@@ -17,7 +17,7 @@ public class MonitorTests
     [Fact]
     public async Task Monitor_KeepsTheSchedulerRunning_WhileACoroutineBlocks_AndTheCoroutineRejoins()
     {
-        HostResult r = (await TestHost.RunAsync("monitor")).AssertSuccess();
+        HostResult r = (await TestHost.RunAsync(MonitorScenario.Monitored)).AssertSuccess();
         foreach (string name in s_cases)
         {
             int ticks = int.Parse(r.Result($"{name}_ticks"), CultureInfo.InvariantCulture);
@@ -51,7 +51,7 @@ public class MonitorTests
     [Fact]
     public async Task WithoutTheMonitor_ABlockedCoroutineStopsItsScheduler()
     {
-        HostResult r = (await TestHost.RunAsync("monitor-off")).AssertSuccess();
+        HostResult r = (await TestHost.RunAsync(MonitorScenario.Unmonitored)).AssertSuccess();
         foreach (string name in s_cases.Append("compute"))
         {
             Assert.True(r.Result($"{name}_ticks") == "0", $"{name}: the ticker ticked without the monitor\n{r.Describe()}");
@@ -65,8 +65,8 @@ public class MonitorTests
     [Fact]
     public async Task TheEnvironmentVariable_SetsTheThreshold_ZeroTurnsTheMonitorOff()
     {
-        // "monitor" leaves the options at their defaults, so CO_BLOCKED_THRESHOLD_MS decides.
-        HostResult r = (await TestHost.RunAsync("monitor", TestHost.Env(("CO_BLOCKED_THRESHOLD_MS", "0")))).AssertSuccess();
+        // MonitorScenario.Monitored leaves the options at their defaults, so CO_BLOCKED_THRESHOLD_MS decides.
+        HostResult r = (await TestHost.RunAsync(MonitorScenario.Monitored, TestHost.Env(("CO_BLOCKED_THRESHOLD_MS", "0")))).AssertSuccess();
         foreach (string name in s_cases)
         {
             Assert.True(r.Result($"{name}_ticks") == "0", $"{name}: the ticker ticked with CO_BLOCKED_THRESHOLD_MS=0\n{r.Describe()}");
@@ -78,8 +78,8 @@ public class MonitorTests
     [Fact]
     public async Task AMisspeltEnvironmentVariable_StopsTheStart()
     {
-        HostResult r = await TestHost.RunAsync("monitor", TestHost.Env(("CO_BLOCKED_THRESHOLD_MS", "20ms")));
-        Assert.True(r.ExitCode != 0 && r.Stdout.Contains("FAIL exception System.InvalidOperationException", StringComparison.Ordinal)
+        HostResult r = await TestHost.RunAsync(MonitorScenario.Monitored, TestHost.Env(("CO_BLOCKED_THRESHOLD_MS", "20ms")));
+        Assert.True(r.ExitCode != 0 && r.Failure?.Type == "System.InvalidOperationException"
                     && r.Stderr.Contains("CO_BLOCKED_THRESHOLD_MS='20ms'", StringComparison.Ordinal), r.Describe());
     }
 

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Co;
+using Co.Testing;
 
 /// <summary>
 /// The blocked-scheduler monitor, in a process of its own (it is configured once per process): on ONE scheduler, a
@@ -14,7 +15,15 @@ internal static partial class MonitorScenario
 {
     private const int BlockMs = 500;
 
-    public static int Run(bool monitored)
+    /// <summary>With the monitor (the default options).</summary>
+    [Scenario("monitor")]
+    public static void Monitored() => Run(monitored: true);
+
+    /// <summary>The control of <see cref="Monitored"/>: threshold 0, no monitor.</summary>
+    [Scenario("monitor-off")]
+    public static void Unmonitored() => Run(monitored: false);
+
+    public static void Run(bool monitored)
     {
         Coroutine.Configure(o =>
         {
@@ -36,8 +45,7 @@ internal static partial class MonitorScenario
         string fifo = Path.Combine(Path.GetTempPath(), $"co-monitor-{Environment.ProcessId}.fifo");
         if (MkFifo(fifo, Convert.ToUInt32("600", 8)) != 0)
         {
-            Console.Out.WriteLine("FAIL mkfifo failed");
-            return 1;
+            throw new ScenarioFailedException("mkfifo failed");
         }
 
         try
@@ -145,8 +153,6 @@ internal static partial class MonitorScenario
         Console.Out.WriteLine($"RESULT top_site_count={top?.Count ?? 0}");
         Console.Out.WriteLine($"RESULT top_site_total_ms={(long)(top?.Total.TotalMilliseconds ?? 0)}");
         Console.Out.WriteLine($"RESULT sites={string.Join(';', sites.Select(site => $"{site.BlockedIn}x{site.Count}"))}");
-
-        return 0;
     }
 
     /// <summary>Runs <paramref name="block"/> in a coroutine next to a ticker on the same scheduler; returns the ticks

@@ -443,7 +443,7 @@ public class SockStressTests
         HostResult r;
         try
         {
-            r = await TestHost.RunAsync("sock-clients", null, 90_000,
+            r = await TestHost.RunAsync(Co.TestHost.SockClientsScenario.SockClients, null, 90_000,
                 "127.0.0.1", ep.Port.ToString(CultureInfo.InvariantCulture), count.ToString(CultureInfo.InvariantCulture));
             Assert.True(await CoRun.Until(() => Volatile.Read(ref finished) == Volatile.Read(ref accepted), 30_000),
                 $"{accepted - finished} echo coroutines did not end after the clients closed");
