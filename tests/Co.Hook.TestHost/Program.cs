@@ -239,9 +239,9 @@ internal static class HookScenarios
         if (hooks)
         {
             Hooks.Enable();
-            foreach ((string name, string state) in Hooks.Status)
+            foreach ((string name, HookStatus state) in Hooks.Status)
             {
-                Scenarios.Check(state == Hooks.Hooked || state.StartsWith("not needed: ", StringComparison.Ordinal), $"{name}: {state}");
+                Scenarios.Check(state.State is HookState.Hooked or HookState.NotNeeded, $"{name}: {state}");
             }
         }
 
@@ -338,7 +338,7 @@ internal static class HookScenarios
                 Hooks.Enable();
             }
 
-            Scenarios.Check(Hooks.Status["usleep"] == "hooked", "usleep: " + Hooks.Status["usleep"]);
+            Scenarios.Check(Hooks.Status["usleep"].State == HookState.Hooked, "usleep: " + Hooks.Status["usleep"]);
         }
 
         var done = new WaitGroup(coroutines);
@@ -381,7 +381,7 @@ internal static class HookScenarios
     {
         Coroutine.Configure(o => o.SchedulerCount = 1);
         Hooks.Enable();
-        Scenarios.Check(Hooks.Status["connect"] == "hooked", "connect: " + Hooks.Status["connect"]);
+        Scenarios.Check(Hooks.Status["connect"].State == HookState.Hooked, "connect: " + Hooks.Status["connect"]);
         using var listener = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
         listener.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
         listener.Listen(16);
@@ -707,7 +707,7 @@ internal static class HookScenarios
     {
         Coroutine.Configure(o => o.SchedulerCount = 1);
         Hooks.Enable();
-        Scenarios.Check(Hooks.Status["getaddrinfo"] == "hooked", "getaddrinfo: " + Hooks.Status["getaddrinfo"]);
+        Scenarios.Check(Hooks.Status["getaddrinfo"].State == HookState.Hooked, "getaddrinfo: " + Hooks.Status["getaddrinfo"]);
         long before = Interlocked.Read(ref Co.Hook.Handlers.ResolverHandlers.Offloaded);
         System.Net.IPAddress[] plain = System.Net.Dns.GetHostAddresses("localhost");
         Scenarios.Check(Interlocked.Read(ref Co.Hook.Handlers.ResolverHandlers.Offloaded) == before, "a lookup on a plain thread was diverted");
@@ -751,7 +751,7 @@ internal static class HookScenarios
     {
         Coroutine.Configure(o => o.SchedulerCount = 1);
         Hooks.Enable();
-        Scenarios.Check(Hooks.Status["poll"] == "hooked", "poll: " + Hooks.Status["poll"]);
+        Scenarios.Check(Hooks.Status["poll"].State == HookState.Hooked, "poll: " + Hooks.Status["poll"]);
 
         static (int A, int B) Pair()
         {
