@@ -88,9 +88,13 @@ namespace Co.Hook.Generator
                 code.AppendLine("    {");
                 foreach (ManagedHookRow row in owner)
                 {
+                    if (row != first)
+                    {
+                        code.AppendLine();
+                    }
+
                     code.AppendLine($"        /// <summary>The original code of {Escape(row.Name)} (its detour's trampoline), set before the detour's jump is written.</summary>");
                     code.AppendLine($"        internal static {row.Pointer} {row.Replacement}Original;");
-                    code.AppendLine();
                 }
 
                 code.AppendLine("    }");

@@ -94,9 +94,13 @@ namespace Co.Hook.Generator
                 code.AppendLine("    {");
                 foreach (NativeHookRow row in owner)
                 {
+                    if (row != first)
+                    {
+                        code.AppendLine();
+                    }
+
                     code.AppendLine($"        /// <summary>The original {row.Function} (its detour's trampoline), set before the detour's jump is written.</summary>");
                     code.AppendLine($"        internal static {row.Pointer} {row.Handler}Original;");
-                    code.AppendLine();
                 }
 
                 code.AppendLine("    }");
