@@ -11,7 +11,6 @@ namespace Co.Hook.Managed.Replacements;
 /// </summary>
 internal static unsafe partial class SleepReplacement
 {
-
     [ManagedHook(typeof(Thread), nameof(Thread.Sleep), Static = true)]
     internal static void Sleep(int millisecondsTimeout)
     {

@@ -13,7 +13,6 @@ namespace Co.Hook.Managed.Replacements;
 /// </summary>
 internal static unsafe partial class SyncPrimitiveReplacements
 {
-
     /// <summary>SemaphoreSlim's private WaitCore(long, CancellationToken), which every synchronous Wait reaches.</summary>
     [ManagedHook(typeof(SemaphoreSlim), "WaitCore", Note = "every SemaphoreSlim.Wait")]
     internal static bool SemaphoreWaitCore(SemaphoreSlim semaphore, long millisecondsTimeout, CancellationToken cancellationToken)

@@ -14,7 +14,6 @@ namespace Co.Hook.Managed.Replacements;
 /// how many "synchronous" client APIs wrap their asynchronous core.</remarks>
 internal static unsafe partial class TaskWaitReplacement
 {
-
     [ManagedHook(typeof(Task), "SpinThenBlockingWait", Note = "Task.Wait, .Result, GetAwaiter().GetResult()")]
     internal static bool SpinThenBlockingWait(Task task, int millisecondsTimeout, CancellationToken cancellationToken)
     {

@@ -12,7 +12,6 @@ namespace Co.Hook.Handlers;
 /// thread, so the pointer is as valid for the caller as after a direct call (and as unsafe to share).</remarks>
 internal static unsafe partial class ResolverHandlers
 {
-
     /// <summary>How many calls were handed to the pool (for tests and diagnostics).</summary>
     internal static long Offloaded;
 
