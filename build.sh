@@ -3,7 +3,8 @@
 #   ./build.sh demo    runs the main demo (samples/ThirdPartyClients: unmodified blocking clients in coroutines, hooks
 #                      on vs off; arguments after "demo" are the demo's, e.g. --check); ./build.sh demo seed runs
 #                      samples/SeedExamples (co's documented examples, live)
-#   ./build.sh test    installs what the tests need, builds, runs every test suite
+#   ./build.sh test    installs what the tests need, builds, runs every test suite, then packs the solution and
+#                      checks the packages (pack_check)
 #   ./build.sh bench   runs the side-by-side benchmarks (ratios against baselines measured in the same run);
 #                      ./build.sh bench echo runs the echo-server comparison (bench/echo.sh)
 #   ./build.sh build   builds everything in Release
@@ -48,6 +49,25 @@ stop_services() {
   fi
 }
 
+# The packages as a user gets them: the built solution packed into artifacts/packages, then tests/Co.PackageCheck (a
+# program that references only the Co.Hooks package) restored from there — nuget.org for Iced — into a packages folder
+# of its own, and run twice: calling Co.Hooks.Enable(), and with DOTNET_STARTUP_HOOKS at the package's startup-hook
+# folder. Each run prints "Passed: 1" or "Failed: 1", which the summary counts; any failure fails the run.
+pack_check() {
+  rm -rf artifacts/packages artifacts/package-check/packages/co.*
+  if ! dotnet pack Co.sln -c "$CONFIG" --no-build -nologo -v quiet \
+     || ! dotnet restore tests/Co.PackageCheck --force -nologo -v quiet \
+     || ! dotnet build tests/Co.PackageCheck -c "$CONFIG" --no-restore -nologo -v quiet; then
+    echo "Package check: packing the solution or building tests/Co.PackageCheck from the packages failed. Failed: 1"
+    return 1
+  fi
+  local program="tests/Co.PackageCheck/bin/$CONFIG/net10.0/Co.PackageCheck.dll" hook status=0
+  hook=$(echo "$PWD"/artifacts/package-check/packages/co.hooks/*/startup-hook/Co.Hooks.Startup.dll)
+  dotnet "$program" || status=1
+  DOTNET_STARTUP_HOOKS="$hook" dotnet "$program" || status=1
+  return "$status"
+}
+
 run_tests() {
   require_dotnet
   start_services
@@ -57,6 +77,8 @@ run_tests() {
   set +e
   dotnet test Co.sln -c "$CONFIG" --no-build -nologo --logger "console;verbosity=normal" 2>&1 | tee "$log"
   local status=${PIPESTATUS[0]}
+  pack_check 2>&1 | tee -a "$log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
   set -e
   # One plain summary line over all test assemblies ("N passed, N failed"), for people and CI alike.
   local passed failed

@@ -29,7 +29,7 @@ public static unsafe class HookBenchmarks
         int calls = Harness.Quick ? 100_000 : 1_000_000;
         CoWarmup.StartSchedulers();
         Hooks.Enable();
-        string? error = Hooks.Status.TryGetValue("recv", out string? state) && state == "hooked" ? null : "recv not hooked: " + state;
+        string? error = Hooks.Status.TryGetValue("recv", out HookStatus state) && state.State == HookState.Hooked ? null : "recv not hooked: " + state;
 
         int* pair = stackalloc int[2];
         if (error is null && Native.SocketPair(1, 1, 0, pair) != 0)

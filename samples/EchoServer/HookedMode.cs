@@ -27,20 +27,19 @@ internal static class HookedMode
     {
         CoModes.Configure(schedulers, noPin);
         Hooks.Enable();
-        IReadOnlyDictionary<string, string> status = Hooks.Status;
+        IReadOnlyDictionary<string, HookStatus> status = Hooks.Status;
         var missing = new List<string>();
         foreach (string name in s_required)
         {
-            string state = status.TryGetValue(name, out string? s) ? s : "absent from Co.Hooks.Status";
-            if (state != Hooks.Hooked)
+            if (!status.TryGetValue(name, out HookStatus state) || state.State != HookState.Hooked)
             {
-                missing.Add($"{name}: {state}");
+                missing.Add($"{name}: {(state.Name is null ? "absent from Co.Hooks.Status" : state.ToString())}");
             }
         }
 
-        if (status.TryGetValue("*", out string? everything))
+        if (status.TryGetValue("*", out HookStatus everything))
         {
-            missing.Insert(0, everything);
+            missing.Insert(0, everything.ToString());
         }
 
         problem = missing.Count == 0

@@ -6,9 +6,10 @@ using System.Runtime.Loader;
 /// <c>Main</c>, which is as early as hooks should be installed (before sockets are in use).
 /// </summary>
 /// <remarks>
-/// .NET looks the class up by this exact name, in the global namespace. The hook's own dependencies (Co.Hook.Native,
-/// Co.Runtime, Iced) are taken from the application when it has them, and otherwise from this assembly's folder. If
-/// one is missing, the hook fails closed: it writes one line to standard error and the program runs unhooked.
+/// .NET looks the class up by this exact name, in the global namespace. The hook's own dependencies (Co.Hooks, its
+/// layers Co.Hook.Native and Co.Hook.Managed, Co.Hook.Engine, Co.Runtime, Iced) are taken from the application when
+/// it has them, and otherwise from this assembly's folder. If one is missing, the hook fails closed: it writes one
+/// line to standard error and the program runs unhooked.
 /// </remarks>
 internal static class StartupHook
 {
@@ -32,13 +33,13 @@ internal static class StartupHook
         }
     }
 
-    // In a method of its own so that Co.Hook.Native is resolved only after the handler above is in place.
+    // In a method of its own so that Co.Hooks is resolved only after the handler above is in place.
     private static void Enable()
     {
         Co.Hooks.Enable();
 
         // A program with no code of ours has no other way to learn that nothing was hooked (Iced missing, say).
-        if (Co.Hooks.Status.TryGetValue("*", out string? why))
+        if (Co.Hooks.Status.TryGetValue("*", out Co.HookStatus why))
         {
             Console.Error.WriteLine($"Co.Hooks.Startup: {why}");
         }

@@ -77,14 +77,14 @@ internal sealed class ClientProbe
         if (hooks)
         {
             Hooks.Enable();
-            foreach ((string name, string state) in Hooks.Status)
+            foreach ((string name, HookStatus state) in Hooks.Status)
             {
-                Scenarios.Check(state == Hooks.Hooked || state.StartsWith("not needed: ", StringComparison.Ordinal), $"{name}: {state}");
+                Scenarios.Check(state.State is HookState.Hooked or HookState.NotNeeded, $"{name}: {state}");
             }
 
             foreach (string name in used)
             {
-                Scenarios.Check(Hooks.Status.GetValueOrDefault(name) == Hooks.Hooked, $"{name}: {Hooks.Status.GetValueOrDefault(name) ?? "missing"}\n{StatusText()}");
+                Scenarios.Check(Hooks.Status.GetValueOrDefault(name).State == HookState.Hooked, $"{name}: {(Hooks.Status.TryGetValue(name, out HookStatus entry) ? entry.ToString() : "missing")}\n{StatusText()}");
             }
         }
         else

@@ -616,9 +616,9 @@ internal static unsafe partial class DescriptorScenarios
         nint libc = NativeLibrary.Load("libc.so.6");
         Hooks.Enable();
         var targets = new List<nint>();
-        foreach ((string name, string state) in Hooks.Status)
+        foreach ((string name, HookStatus state) in Hooks.Status)
         {
-            if (state == Hooks.Hooked && NativeLibrary.TryGetExport(libc, name, out nint export))
+            if (state.State == HookState.Hooked && NativeLibrary.TryGetExport(libc, name, out nint export))
             {
                 targets.Add(export); // the libc functions (the managed layer's methods have no export)
             }
@@ -660,7 +660,7 @@ internal static unsafe partial class DescriptorScenarios
         for (int cycle = 0; cycle < cycles && watch.Elapsed < TimeSpan.FromSeconds(40); cycle++)
         {
             Hooks.Enable();
-            Scenarios.Check(Hooks.Status.Values.All(v => v == Hooks.Hooked || v.StartsWith("not needed: ", StringComparison.Ordinal)), $"cycle {cycle}: not every hook installed");
+            Scenarios.Check(Hooks.Status.Values.All(v => v.State is HookState.Hooked or HookState.NotNeeded), $"cycle {cycle}: not every hook installed");
             Thread.Sleep(1);
             Hooks.Disable();
             for (int i = 0; i < targets.Count; i++)

@@ -13,7 +13,7 @@ internal static partial class HookScenarios
     {
         Coroutine.Configure(o => o.SchedulerCount = 1);
         Hooks.Enable();
-        Scenarios.Check(Hooks.Status["connect"] == "hooked", "connect: " + Hooks.Status["connect"]);
+        Scenarios.Check(Hooks.Status["connect"].State == HookState.Hooked, "connect: " + Hooks.Status["connect"]);
         using var listener = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
         listener.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
         listener.Listen(16);

@@ -14,7 +14,7 @@ internal static partial class HookScenarios
     {
         Coroutine.Configure(o => o.SchedulerCount = 1);
         Hooks.Enable();
-        Scenarios.Check(Hooks.Status["getaddrinfo"] == "hooked", "getaddrinfo: " + Hooks.Status["getaddrinfo"]);
+        Scenarios.Check(Hooks.Status["getaddrinfo"].State == HookState.Hooked, "getaddrinfo: " + Hooks.Status["getaddrinfo"]);
         long before = Interlocked.Read(ref Co.Hook.Handlers.ResolverHandlers.Offloaded);
         System.Net.IPAddress[] plain = System.Net.Dns.GetHostAddresses("localhost");
         Scenarios.Check(Interlocked.Read(ref Co.Hook.Handlers.ResolverHandlers.Offloaded) == before, "a lookup on a plain thread was diverted");

@@ -16,7 +16,7 @@ internal static partial class HookScenarios
     {
         Coroutine.Configure(o => o.SchedulerCount = 1);
         Hooks.Enable();
-        Scenarios.Check(Hooks.Status["poll"] == "hooked", "poll: " + Hooks.Status["poll"]);
+        Scenarios.Check(Hooks.Status["poll"].State == HookState.Hooked, "poll: " + Hooks.Status["poll"]);
 
         static (int A, int B) Pair()
         {

@@ -41,7 +41,7 @@ internal static partial class HookScenarios
                 Hooks.Enable();
             }
 
-            Scenarios.Check(Hooks.Status["usleep"] == "hooked", "usleep: " + Hooks.Status["usleep"]);
+            Scenarios.Check(Hooks.Status["usleep"].State == HookState.Hooked, "usleep: " + Hooks.Status["usleep"]);
         }
 
         var done = new WaitGroup(coroutines);

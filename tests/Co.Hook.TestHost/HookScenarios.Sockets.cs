@@ -32,9 +32,9 @@ internal static partial class HookScenarios
         if (hooks)
         {
             Hooks.Enable();
-            foreach ((string name, string state) in Hooks.Status)
+            foreach ((string name, HookStatus state) in Hooks.Status)
             {
-                Scenarios.Check(state == Hooks.Hooked || state.StartsWith("not needed: ", StringComparison.Ordinal), $"{name}: {state}");
+                Scenarios.Check(state.State is HookState.Hooked or HookState.NotNeeded, $"{name}: {state}");
             }
         }
 

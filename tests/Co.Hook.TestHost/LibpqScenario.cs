@@ -51,7 +51,7 @@ internal static class LibpqScenario
             Hooks.Enable();
             foreach (string name in new[] { "connect", "poll", "send", "recv", "getaddrinfo" })
             {
-                Scenarios.Check(Hooks.Status[name] == "hooked", $"{name}: {Hooks.Status[name]}");
+                Scenarios.Check(Hooks.Status[name].State == HookState.Hooked, $"{name}: {Hooks.Status[name]}");
             }
         }
 

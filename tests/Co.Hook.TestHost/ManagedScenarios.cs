@@ -549,8 +549,8 @@ internal static partial class ManagedScenarios
     {
         foreach (string name in names)
         {
-            string state = Hooks.Status.TryGetValue(name, out string? value) ? value : "missing";
-            Scenarios.Check(state == Hooks.Hooked, $"{name}: {state}");
+            string state = Hooks.Status.TryGetValue(name, out HookStatus value) ? value.ToString() : "missing";
+            Scenarios.Check(value.State == HookState.Hooked, $"{name}: {state}");
         }
     }
 

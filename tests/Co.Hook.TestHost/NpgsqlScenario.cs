@@ -142,8 +142,8 @@ internal static class NpgsqlScenario
         Hooks.Enable();
         foreach (string name in new[] { "SemaphoreSlim.WaitCore(long, CancellationToken) (every SemaphoreSlim.Wait)", "ManualResetEventSlim.Wait(int, CancellationToken) (every ManualResetEventSlim.Wait)" })
         {
-            string state = Hooks.Status.TryGetValue(name, out string? value) ? value : "missing";
-            Scenarios.Check(state == Hooks.Hooked, $"{name}: {state}\n{ClientProbe.StatusText()}");
+            string state = Hooks.Status.TryGetValue(name, out HookStatus value) ? value.ToString() : "missing";
+            Scenarios.Check(value.State == HookState.Hooked, $"{name}: {state}\n{ClientProbe.StatusText()}");
         }
 
         var done = new WaitGroup(Clients);

@@ -36,11 +36,15 @@ public class PlainProgramTests
             $"the plain program without DOTNET_STARTUP_HOOKS exited {exitCode}:\n{output}");
     }
 
-    /// <summary>A startup hook deployed without a dependency — Iced (the detour engine's decoder), or Co.Hook.Native
-    /// itself — fails closed: the program starts, runs unhooked and passes its checks, and standard error says why.</summary>
+    /// <summary>A startup hook deployed without a dependency — Iced (the detour engine's decoder), the engine, either
+    /// layer, or the entry assembly itself — fails closed: the program starts, runs unhooked (no layer stays half
+    /// installed) and passes its checks, and standard error says why.</summary>
     [Theory]
     [InlineData("Iced.dll", "Iced")]
+    [InlineData("Co.Hook.Engine.dll", "Co.Hook.Engine")]
     [InlineData("Co.Hook.Native.dll", "Co.Hook.Native")]
+    [InlineData("Co.Hook.Managed.dll", "Co.Hook.Managed")]
+    [InlineData("Co.Hooks.dll", "Co.Hooks")]
     public void StartupHook_MissingADependency_FailsClosed(string missing, string named)
     {
         string folder = Path.Combine(Path.GetTempPath(), $"co-startup-hook-{Environment.ProcessId}-{Guid.NewGuid():N}");

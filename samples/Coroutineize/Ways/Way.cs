@@ -50,7 +50,7 @@ internal sealed record Way(string Id, string Label, bool Hooked)
         }
 
         Hooks.Enable();
-        string[] notHooked = [.. new[] { "connect", "poll", "recv", "send" }.Where(name => !Hooks.Status.TryGetValue(name, out string? state) || state != Hooks.Hooked)];
+        string[] notHooked = [.. new[] { "connect", "poll", "recv", "send" }.Where(name => !Hooks.Status.TryGetValue(name, out HookStatus state) || state.State != HookState.Hooked)];
         if (notHooked.Length > 0)
         {
             throw new InvalidOperationException($"libpq's waits are not hooked here: {string.Join(", ", notHooked)} (see Co.Hooks.Status)");

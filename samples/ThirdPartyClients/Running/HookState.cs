@@ -21,9 +21,9 @@ internal static class HookState
         }
 
         string how = enabledBeforeMain ? "hooks enabled before Main by DOTNET_STARTUP_HOOKS" : "Co.Hooks.Enable() at start-up";
-        IReadOnlyDictionary<string, string> status = Hooks.Status;
-        int hooked = status.Values.Count(state => state == Hooks.Hooked);
-        string[] missing = [.. status.Where(entry => entry.Value != Hooks.Hooked && !entry.Value.StartsWith("not needed", StringComparison.Ordinal)).Select(entry => entry.Key)];
+        IReadOnlyDictionary<string, HookStatus> status = Hooks.Status;
+        int hooked = status.Values.Count(entry => entry.State == Co.HookState.Hooked);
+        string[] missing = [.. status.Values.Where(entry => entry.State == Co.HookState.NotHooked).Select(entry => entry.Name)];
         string coverage = missing.Length == 0 ? $"{hooked} functions and methods hooked" : $"{hooked} hooked, NOT hooked: {string.Join(", ", missing)}";
         return (true, $"{how}, {coverage}");
     }

@@ -1,7 +1,6 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
 using Co.Hook.Detours;
-using Co.Hook.Gates;
 using Iced.Intel;
 using static Iced.Intel.AssemblerRegisters;
 
@@ -178,11 +177,11 @@ internal static unsafe partial class JitGuard
         asm.jmp(next);
 
         asm.Label(ref guarded);
-        GateBuilder.EmitSaveArguments(asm);
+        ArgumentRegisters.EmitSave(asm);
         asm.mov(edi, (int)s_depthKey);
         asm.mov(rax, (ulong)NativeLibrary.GetExport(NativeLibrary.Load("libc.so.6"), "pthread_getspecific"));
         asm.call(rax);
-        GateBuilder.EmitRestoreArguments(asm);
+        ArgumentRegisters.EmitRestore(asm);
         asm.test(rax, rax);
         asm.jnz(toJit); // inside the original: an OSR compile of its loop
         asm.mov(eax, CorJitBadCode);

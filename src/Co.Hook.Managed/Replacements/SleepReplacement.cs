@@ -9,10 +9,9 @@ namespace Co.Hook.Managed.Replacements;
 /// (0 yields, Timeout.Infinite parks for good); everywhere else, and for arguments the original rejects, it is the
 /// original.
 /// </summary>
-internal static unsafe class SleepReplacement
+internal static unsafe partial class SleepReplacement
 {
-    internal static delegate*<int, void> SleepOriginal;
-
+    [ManagedHook(typeof(Thread), nameof(Thread.Sleep), Static = true)]
     internal static void Sleep(int millisecondsTimeout)
     {
         if (millisecondsTimeout >= Timeout.Infinite && BlockingCall.CanDivert())

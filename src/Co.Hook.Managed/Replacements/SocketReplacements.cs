@@ -19,27 +19,11 @@ namespace Co.Hook.Managed.Replacements;
 /// detour's jump lands here with the caller's registers as they are. The originals are the detours' trampolines, set at
 /// install; they are called inside <see cref="JitGuard.EnterOriginal"/> so that an OSR compile of the original's own
 /// loop is let through.</remarks>
-internal static unsafe class SocketReplacements
+internal static unsafe partial class SocketReplacements
 {
-    internal static delegate*<Socket, byte[], int, int, SocketFlags, out SocketError, int> ReceiveArrayOriginal;
-    internal static delegate*<Socket, Span<byte>, SocketFlags, out SocketError, int> ReceiveSpanOriginal;
-    internal static delegate*<Socket, IList<ArraySegment<byte>>, SocketFlags, out SocketError, int> ReceiveListOriginal;
-    internal static delegate*<Socket, byte[], int, int, SocketFlags, out SocketError, int> SendArrayOriginal;
-    internal static delegate*<Socket, ReadOnlySpan<byte>, SocketFlags, out SocketError, int> SendSpanOriginal;
-    internal static delegate*<Socket, IList<ArraySegment<byte>>, SocketFlags, out SocketError, int> SendListOriginal;
-    internal static delegate*<Socket, byte[], int, int, SocketFlags, ref EndPoint, int> ReceiveFromArrayOriginal;
-    internal static delegate*<Socket, Span<byte>, SocketFlags, ref EndPoint, int> ReceiveFromSpanOriginal;
-    internal static delegate*<Socket, Span<byte>, SocketFlags, SocketAddress, int> ReceiveFromAddressOriginal;
-    internal static delegate*<Socket, byte[], int, int, SocketFlags, EndPoint, int> SendToArrayOriginal;
-    internal static delegate*<Socket, ReadOnlySpan<byte>, SocketFlags, EndPoint, int> SendToSpanOriginal;
-    internal static delegate*<Socket, ReadOnlySpan<byte>, SocketFlags, SocketAddress, int> SendToAddressOriginal;
-    internal static delegate*<Socket, Socket> AcceptOriginal;
-    internal static delegate*<Socket, EndPoint, void> ConnectOriginal;
-    internal static delegate*<Socket, int, SelectMode, bool> PollOriginal;
-    internal static delegate*<IList?, IList?, IList?, int, void> SelectOriginal;
-
     private const int MaxSelectStepMs = 16;
 
+    [ManagedHook(typeof(Socket), nameof(Socket.Receive))]
     internal static int ReceiveArray(Socket socket, byte[] buffer, int offset, int size, SocketFlags flags, out SocketError errorCode)
     {
         if (buffer is not null && Waited(socket, read: true, ManagedHook.ReceiveArray) == SocketError.TimedOut)
@@ -52,6 +36,7 @@ internal static unsafe class SocketReplacements
         return ReceiveArrayOriginal(socket, buffer!, offset, size, flags, out errorCode);
     }
 
+    [ManagedHook(typeof(Socket), nameof(Socket.Receive))]
     internal static int ReceiveSpan(Socket socket, Span<byte> buffer, SocketFlags flags, out SocketError errorCode)
     {
         if (Waited(socket, read: true, ManagedHook.ReceiveSpan) == SocketError.TimedOut)
@@ -64,6 +49,7 @@ internal static unsafe class SocketReplacements
         return ReceiveSpanOriginal(socket, buffer, flags, out errorCode);
     }
 
+    [ManagedHook(typeof(Socket), nameof(Socket.Receive))]
     internal static int ReceiveList(Socket socket, IList<ArraySegment<byte>> buffers, SocketFlags flags, out SocketError errorCode)
     {
         if (buffers is not null && Waited(socket, read: true, ManagedHook.ReceiveList) == SocketError.TimedOut)
@@ -76,6 +62,7 @@ internal static unsafe class SocketReplacements
         return ReceiveListOriginal(socket, buffers!, flags, out errorCode);
     }
 
+    [ManagedHook(typeof(Socket), nameof(Socket.Send))]
     internal static int SendArray(Socket socket, byte[] buffer, int offset, int size, SocketFlags flags, out SocketError errorCode)
     {
         if (buffer is not null && Waited(socket, read: false, ManagedHook.SendArray) == SocketError.TimedOut)
@@ -88,6 +75,7 @@ internal static unsafe class SocketReplacements
         return SendArrayOriginal(socket, buffer!, offset, size, flags, out errorCode);
     }
 
+    [ManagedHook(typeof(Socket), nameof(Socket.Send))]
     internal static int SendSpan(Socket socket, ReadOnlySpan<byte> buffer, SocketFlags flags, out SocketError errorCode)
     {
         if (Waited(socket, read: false, ManagedHook.SendSpan) == SocketError.TimedOut)
@@ -100,6 +88,7 @@ internal static unsafe class SocketReplacements
         return SendSpanOriginal(socket, buffer, flags, out errorCode);
     }
 
+    [ManagedHook(typeof(Socket), nameof(Socket.Send))]
     internal static int SendList(Socket socket, IList<ArraySegment<byte>> buffers, SocketFlags flags, out SocketError errorCode)
     {
         if (buffers is not null && Waited(socket, read: false, ManagedHook.SendList) == SocketError.TimedOut)
@@ -112,6 +101,7 @@ internal static unsafe class SocketReplacements
         return SendListOriginal(socket, buffers!, flags, out errorCode);
     }
 
+    [ManagedHook(typeof(Socket), nameof(Socket.ReceiveFrom))]
     internal static int ReceiveFromArray(Socket socket, byte[] buffer, int offset, int size, SocketFlags flags, ref EndPoint remoteEP)
     {
         ThrowIfTimedOut(!IsNull(buffer) && !IsNull(remoteEP) ? Waited(socket, read: true, ManagedHook.ReceiveFromArray) : SocketError.Success);
@@ -119,6 +109,7 @@ internal static unsafe class SocketReplacements
         return ReceiveFromArrayOriginal(socket, buffer!, offset, size, flags, ref remoteEP);
     }
 
+    [ManagedHook(typeof(Socket), nameof(Socket.ReceiveFrom))]
     internal static int ReceiveFromSpan(Socket socket, Span<byte> buffer, SocketFlags flags, ref EndPoint remoteEP)
     {
         ThrowIfTimedOut(!IsNull(remoteEP) ? Waited(socket, read: true, ManagedHook.ReceiveFromSpan) : SocketError.Success);
@@ -126,6 +117,7 @@ internal static unsafe class SocketReplacements
         return ReceiveFromSpanOriginal(socket, buffer, flags, ref remoteEP);
     }
 
+    [ManagedHook(typeof(Socket), nameof(Socket.ReceiveFrom))]
     internal static int ReceiveFromAddress(Socket socket, Span<byte> buffer, SocketFlags flags, SocketAddress receivedAddress)
     {
         ThrowIfTimedOut(receivedAddress is not null ? Waited(socket, read: true, ManagedHook.ReceiveFromAddress) : SocketError.Success);
@@ -133,6 +125,7 @@ internal static unsafe class SocketReplacements
         return ReceiveFromAddressOriginal(socket, buffer, flags, receivedAddress!);
     }
 
+    [ManagedHook(typeof(Socket), nameof(Socket.SendTo))]
     internal static int SendToArray(Socket socket, byte[] buffer, int offset, int size, SocketFlags flags, EndPoint remoteEP)
     {
         ThrowIfTimedOut(buffer is not null && remoteEP is not null ? Waited(socket, read: false, ManagedHook.SendToArray) : SocketError.Success);
@@ -140,6 +133,7 @@ internal static unsafe class SocketReplacements
         return SendToArrayOriginal(socket, buffer!, offset, size, flags, remoteEP!);
     }
 
+    [ManagedHook(typeof(Socket), nameof(Socket.SendTo))]
     internal static int SendToSpan(Socket socket, ReadOnlySpan<byte> buffer, SocketFlags flags, EndPoint remoteEP)
     {
         ThrowIfTimedOut(remoteEP is not null ? Waited(socket, read: false, ManagedHook.SendToSpan) : SocketError.Success);
@@ -147,6 +141,7 @@ internal static unsafe class SocketReplacements
         return SendToSpanOriginal(socket, buffer, flags, remoteEP!);
     }
 
+    [ManagedHook(typeof(Socket), nameof(Socket.SendTo))]
     internal static int SendToAddress(Socket socket, ReadOnlySpan<byte> buffer, SocketFlags flags, SocketAddress socketAddress)
     {
         ThrowIfTimedOut(socketAddress is not null ? Waited(socket, read: false, ManagedHook.SendToAddress) : SocketError.Success);
@@ -156,6 +151,7 @@ internal static unsafe class SocketReplacements
 
     /// <summary>Accept: a listener .NET made non-blocking underneath would wait inside the runtime; the coroutine
     /// waits for a connection instead (no timeout, as Accept has none), then the original accepts it.</summary>
+    [ManagedHook(typeof(Socket), nameof(Socket.Accept))]
     internal static Socket Accept(Socket socket)
     {
         if (SocketWaits.Diverts(socket))
@@ -176,6 +172,7 @@ internal static unsafe class SocketReplacements
     /// layer. One that .NET made non-blocking would wait inside the runtime, so the coroutine runs .NET's own
     /// asynchronous connect and parks until it completes; its exceptions are the synchronous connect's.
     /// </summary>
+    [ManagedHook(typeof(Socket), nameof(Socket.Connect))]
     internal static void Connect(Socket socket, EndPoint remoteEP)
     {
         if (remoteEP is not null && SocketWaits.Diverts(socket) && !SocketWaits.BlockingUnderneath(socket))
@@ -193,6 +190,7 @@ internal static unsafe class SocketReplacements
 
     /// <summary>Poll: the original with a zero timeout decides; while it says no, the coroutine waits on the poller
     /// (read and write modes) or re-checks after short sleeps (error mode) until the timeout.</summary>
+    [ManagedHook(typeof(Socket), nameof(Socket.Poll))]
     internal static bool Poll(Socket socket, int microSeconds, SelectMode mode)
     {
         if (microSeconds == 0 || !BlockingCall.CanDivert())
@@ -233,6 +231,7 @@ internal static unsafe class SocketReplacements
     /// <summary>Select: the original with a zero timeout on copies of the lists decides; while nothing is ready the
     /// coroutine re-checks after sleeps of 1, 2, 4 … 16 ms until the timeout, when the lists are left empty as .NET
     /// leaves them.</summary>
+    [ManagedHook(typeof(Socket), nameof(Socket.Select), Static = true)]
     internal static void Select(IList? checkRead, IList? checkWrite, IList? checkError, int microSeconds)
     {
         if (microSeconds == 0 || microSeconds < -1 || !BlockingCall.CanDivert())

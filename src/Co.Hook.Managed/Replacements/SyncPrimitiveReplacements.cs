@@ -11,12 +11,10 @@ namespace Co.Hook.Managed.Replacements;
 /// the event through its wait handle, registered with the thread pool's wait thread. Everywhere else, and for waits that
 /// would not block, it is the original.
 /// </summary>
-internal static unsafe class SyncPrimitiveReplacements
+internal static unsafe partial class SyncPrimitiveReplacements
 {
-    internal static delegate*<SemaphoreSlim, long, CancellationToken, bool> SemaphoreWaitCoreOriginal;
-    internal static delegate*<ManualResetEventSlim, int, CancellationToken, bool> EventWaitOriginal;
-
     /// <summary>SemaphoreSlim's private WaitCore(long, CancellationToken), which every synchronous Wait reaches.</summary>
+    [ManagedHook(typeof(SemaphoreSlim), "WaitCore", Note = "every SemaphoreSlim.Wait")]
     internal static bool SemaphoreWaitCore(SemaphoreSlim semaphore, long millisecondsTimeout, CancellationToken cancellationToken)
     {
         bool couldBlock = millisecondsTimeout != 0 && millisecondsTimeout >= Timeout.Infinite && BlockingCall.CanDivert();
@@ -33,7 +31,7 @@ internal static unsafe class SyncPrimitiveReplacements
             }
         }
 
-        Diversions.Record(ManagedHook.SemaphoreWait);
+        Diversions.Record(ManagedHook.SemaphoreWaitCore);
         Task<bool> acquiring = semaphore.WaitAsync(
             millisecondsTimeout == Timeout.Infinite ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(millisecondsTimeout),
             cancellationToken);
@@ -42,6 +40,7 @@ internal static unsafe class SyncPrimitiveReplacements
     }
 
     /// <summary>ManualResetEventSlim.Wait(int, CancellationToken), which every Wait overload reaches.</summary>
+    [ManagedHook(typeof(ManualResetEventSlim), nameof(ManualResetEventSlim.Wait), Note = "every ManualResetEventSlim.Wait")]
     internal static bool EventWait(ManualResetEventSlim slim, int millisecondsTimeout, CancellationToken cancellationToken)
     {
         if (slim.IsSet || millisecondsTimeout == 0 || millisecondsTimeout < Timeout.Infinite || !BlockingCall.CanDivert())

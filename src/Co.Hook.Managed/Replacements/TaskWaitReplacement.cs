@@ -12,10 +12,9 @@ namespace Co.Hook.Managed.Replacements;
 /// </summary>
 /// <remarks>This is how <c>HttpClient.Send</c> waits for a connection that the pool establishes asynchronously, and
 /// how many "synchronous" client APIs wrap their asynchronous core.</remarks>
-internal static unsafe class TaskWaitReplacement
+internal static unsafe partial class TaskWaitReplacement
 {
-    internal static delegate*<Task, int, CancellationToken, bool> SpinThenBlockingWaitOriginal;
-
+    [ManagedHook(typeof(Task), "SpinThenBlockingWait", Note = "Task.Wait, .Result, GetAwaiter().GetResult()")]
     internal static bool SpinThenBlockingWait(Task task, int millisecondsTimeout, CancellationToken cancellationToken)
     {
         if (task.IsCompleted || !BlockingCall.CanDivert())
@@ -24,7 +23,7 @@ internal static unsafe class TaskWaitReplacement
             return SpinThenBlockingWaitOriginal(task, millisecondsTimeout, cancellationToken);
         }
 
-        Diversions.Record(ManagedHook.TaskWait);
+        Diversions.Record(ManagedHook.SpinThenBlockingWait);
         var done = new Event(manualReset: true);
         task.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(done.Signal);
         using (cancellationToken.UnsafeRegister(static state => ((Event)state!).Signal(), done))

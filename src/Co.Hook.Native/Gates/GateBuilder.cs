@@ -107,11 +107,11 @@ internal static class GateBuilder
     /// otherwise. Argument registers are preserved.</summary>
     private static void EmitThreadCheck(Assembler asm, Label toOriginal)
     {
-        EmitSaveArguments(asm);
+        ArgumentRegisters.EmitSave(asm);
         asm.mov(edi, (int)HookThreadState.Key);
         asm.mov(rax, (ulong)s_getSpecific.Value);
         asm.call(rax);
-        EmitRestoreArguments(asm);
+        ArgumentRegisters.EmitRestore(asm);
         asm.test(rax, rax);
         asm.jz(toOriginal);
         asm.mov(r11d, __dword_ptr[rax]);
@@ -125,10 +125,10 @@ internal static class GateBuilder
     private static void EmitCallThenTrack(Assembler asm, nint original, Bookkeeping bookkeeping)
     {
         Label done = asm.CreateLabel();
-        EmitSaveArguments(asm);
+        ArgumentRegisters.EmitSave(asm);
         asm.mov(r11, (ulong)original);
         asm.call(r11);
-        EmitRestoreArguments(asm);
+        ArgumentRegisters.EmitRestore(asm);
         asm.test(eax, eax);
         asm.js(done);
         asm.mov(r11, (ulong)SocketBitmap.Address);
@@ -180,31 +180,6 @@ internal static class GateBuilder
         asm.jmp(done);
         asm.Label(ref clear);
         asm.@lock.btr(__dword_ptr[r11], to);
-    }
-
-    /// <summary>Six argument registers and 8 bytes of padding: entry rsp is 8 mod 16, so calls made after this are
-    /// 16-byte aligned.</summary>
-    public static void EmitSaveArguments(Assembler asm)
-    {
-        asm.push(rdi);
-        asm.push(rsi);
-        asm.push(rdx);
-        asm.push(rcx);
-        asm.push(r8);
-        asm.push(r9);
-        asm.sub(rsp, 8);
-    }
-
-    /// <summary>Undoes <see cref="EmitSaveArguments"/>.</summary>
-    public static void EmitRestoreArguments(Assembler asm)
-    {
-        asm.add(rsp, 8);
-        asm.pop(r9);
-        asm.pop(r8);
-        asm.pop(rcx);
-        asm.pop(rdx);
-        asm.pop(rsi);
-        asm.pop(rdi);
     }
 }
 

@@ -14,22 +14,20 @@ internal static unsafe partial class ConnectionHandlers
     private const int SolSocket = 1;
     private const int SoAcceptconn = 30;
 
-    internal static delegate* unmanaged<int, void*, int*, int> AcceptOriginal;
-    internal static delegate* unmanaged<int, void*, int*, int, int> Accept4Original;
-    internal static delegate* unmanaged<int, void*, int, int> ConnectOriginal;
-    internal static delegate* unmanaged<int, int> CloseOriginal;
-
+    [NativeHook(HookLibraries.Libc, "accept", Bookkeeping = Bookkeeping.TrackResult)]
     [UnmanagedCallersOnly]
     internal static int Accept(int fd, void* address, int* addressLength) =>
         AcceptWithoutBlocking(fd, addressLength, () => AcceptOriginal(fd, address, addressLength));
 
     /// <summary>accept4 (managed Socket.Accept reaches libc here).</summary>
+    [NativeHook(HookLibraries.Libc, "accept4", Bookkeeping = Bookkeeping.TrackResult)]
     [UnmanagedCallersOnly]
     internal static int Accept4(int fd, void* address, int* addressLength, int flags) =>
         AcceptWithoutBlocking(fd, addressLength, () => Accept4Original(fd, address, addressLength, flags));
 
     /// <summary>connect on a blocking socket: made non-blocking for the call, the coroutine waits for writability, the
     /// outcome is read from SO_ERROR, and the caller's blocking mode is put back; results and errno as libc's.</summary>
+    [NativeHook(HookLibraries.Libc, "connect")]
     [UnmanagedCallersOnly]
     internal static int Connect(int fd, void* address, int addressLength)
     {
@@ -46,6 +44,7 @@ internal static unsafe partial class ConnectionHandlers
 
     /// <summary>close of a tracked socket (the gate has already cleared its bit): the poller registration goes and
     /// its waiters wake, then libc closes it. Result and errno are close's own.</summary>
+    [NativeHook(HookLibraries.Libc, "close", Bookkeeping = Bookkeeping.UntrackArgument0)]
     [UnmanagedCallersOnly]
     internal static int Close(int fd)
     {

@@ -14,18 +14,14 @@ namespace Co.Hook.Handlers;
 /// by re-checking after short coroutine sleeps (1, 2, 4 … 16 ms). A timeout returns 0, as the originals do. Bad arguments, and a ppoll
 /// with a signal mask (which must be swapped atomically with the wait), go to the original as they are.
 /// </summary>
-internal static unsafe class PollHandlers
+internal static unsafe partial class PollHandlers
 {
     private const short PollIn = 0x1;
     private const short PollOut = 0x4;
     private const int MaxStepMs = 16;
     private const int MaxFdSetWordsOnStack = 48;
 
-    internal static delegate* unmanaged<PollFd*, nuint, int, int> PollOriginal;
-    internal static delegate* unmanaged<PollFd*, nuint, long*, void*, int> PpollOriginal;
-    internal static delegate* unmanaged<int, ulong*, ulong*, ulong*, long*, int> SelectOriginal;
-    internal static delegate* unmanaged<int, void*, int, int, int> EpollWaitOriginal;
-
+    [NativeHook(HookLibraries.Libc, "poll")]
     [UnmanagedCallersOnly]
     internal static int Poll(PollFd* fds, nuint count, int timeoutMs)
     {
@@ -34,6 +30,7 @@ internal static unsafe class PollHandlers
         return WaitUntilReady(new PollCheck(fds, count), deadline, SingleDescriptor(fds, count, out bool read), read);
     }
 
+    [NativeHook(HookLibraries.Libc, "ppoll")]
     [UnmanagedCallersOnly]
     internal static int Ppoll(PollFd* fds, nuint count, long* timeout, void* signalMask)
     {
@@ -48,6 +45,7 @@ internal static unsafe class PollHandlers
 
     /// <summary>select: the sets are restored from a copy before every check (select rewrites them); on return the
     /// timeout holds the time not slept, as Linux's select leaves it.</summary>
+    [NativeHook(HookLibraries.Libc, "select")]
     [UnmanagedCallersOnly]
     internal static int Select(int count, ulong* readSet, ulong* writeSet, ulong* exceptSet, long* timeout)
     {
@@ -84,6 +82,7 @@ internal static unsafe class PollHandlers
         }
     }
 
+    [NativeHook(HookLibraries.Libc, "epoll_wait")]
     [UnmanagedCallersOnly]
     internal static int EpollWait(int epollFd, void* events, int capacity, int timeoutMs)
     {

@@ -12,46 +12,45 @@ namespace Co.Hook.Handlers;
 /// thread, so the pointer is as valid for the caller as after a direct call (and as unsafe to share).</remarks>
 internal static unsafe partial class ResolverHandlers
 {
-    internal static delegate* unmanaged<byte*, byte*, void*, void**, int> GetAddrInfoOriginal;
-    internal static delegate* unmanaged<void*, int, byte*, int, byte*, int, int, int> GetNameInfoOriginal;
-    internal static delegate* unmanaged<byte*, void*> GetHostByNameOriginal;
-    internal static delegate* unmanaged<byte*, int, void*> GetHostByName2Original;
-    internal static delegate* unmanaged<byte*, void*, byte*, nint, void**, int*, int> GetHostByNameROriginal;
-    internal static delegate* unmanaged<byte*, int, void*, byte*, nint, void**, int*, int> GetHostByName2ROriginal;
-    internal static delegate* unmanaged<void*, int, int, void*> GetHostByAddrOriginal;
-    internal static delegate* unmanaged<void*, int, int, void*, byte*, nint, void**, int*, int> GetHostByAddrROriginal;
-
     /// <summary>How many calls were handed to the pool (for tests and diagnostics).</summary>
     internal static long Offloaded;
 
+    [NativeHook(HookLibraries.Libc, "getaddrinfo")]
     [UnmanagedCallersOnly]
     internal static int GetAddrInfo(byte* node, byte* service, void* hints, void** result) =>
         (int)Offload(() => GetAddrInfoOriginal(node, service, hints, result));
 
+    [NativeHook(HookLibraries.Libc, "getnameinfo")]
     [UnmanagedCallersOnly]
     internal static int GetNameInfo(void* address, int addressLength, byte* host, int hostLength, byte* service, int serviceLength, int flags) =>
         (int)Offload(() => GetNameInfoOriginal(address, addressLength, host, hostLength, service, serviceLength, flags));
 
+    [NativeHook(HookLibraries.Libc, "gethostbyname")]
     [UnmanagedCallersOnly]
     internal static void* GetHostByName(byte* name) =>
         (void*)Offload(() => (nint)GetHostByNameOriginal(name));
 
+    [NativeHook(HookLibraries.Libc, "gethostbyname2")]
     [UnmanagedCallersOnly]
     internal static void* GetHostByName2(byte* name, int family) =>
         (void*)Offload(() => (nint)GetHostByName2Original(name, family));
 
+    [NativeHook(HookLibraries.Libc, "gethostbyname_r")]
     [UnmanagedCallersOnly]
     internal static int GetHostByNameR(byte* name, void* entry, byte* buffer, nint length, void** result, int* hostErrno) =>
         (int)Offload(() => GetHostByNameROriginal(name, entry, buffer, length, result, hostErrno));
 
+    [NativeHook(HookLibraries.Libc, "gethostbyname2_r")]
     [UnmanagedCallersOnly]
     internal static int GetHostByName2R(byte* name, int family, void* entry, byte* buffer, nint length, void** result, int* hostErrno) =>
         (int)Offload(() => GetHostByName2ROriginal(name, family, entry, buffer, length, result, hostErrno));
 
+    [NativeHook(HookLibraries.Libc, "gethostbyaddr")]
     [UnmanagedCallersOnly]
     internal static void* GetHostByAddr(void* address, int length, int type) =>
         (void*)Offload(() => (nint)GetHostByAddrOriginal(address, length, type));
 
+    [NativeHook(HookLibraries.Libc, "gethostbyaddr_r")]
     [UnmanagedCallersOnly]
     internal static int GetHostByAddrR(void* address, int addressLength, int type, void* entry, byte* buffer, nint length, void** result, int* hostErrno) =>
         (int)Offload(() => GetHostByAddrROriginal(address, addressLength, type, entry, buffer, length, result, hostErrno));

@@ -12,12 +12,10 @@ internal static unsafe partial class SleepHandlers
 {
     private const int TimerAbstime = 1;
 
-    internal static delegate* unmanaged<long*, long*, int> NanoSleepOriginal;
-    internal static delegate* unmanaged<int, int, long*, long*, int> ClockNanoSleepOriginal;
-
     [LibraryImport("libc", EntryPoint = "clock_gettime")]
     private static partial int ClockGetTime(int clock, long* timespec);
 
+    [NativeHook(HookLibraries.Libc, "sleep", Gate = NativeGate.CallersOutsideRuntime)]
     [UnmanagedCallersOnly]
     internal static uint Sleep(uint seconds)
     {
@@ -26,6 +24,7 @@ internal static unsafe partial class SleepHandlers
         return 0;
     }
 
+    [NativeHook(HookLibraries.Libc, "usleep", Gate = NativeGate.CallersOutsideRuntime)]
     [UnmanagedCallersOnly]
     internal static int USleep(uint microseconds)
     {
@@ -34,6 +33,7 @@ internal static unsafe partial class SleepHandlers
         return 0;
     }
 
+    [NativeHook(HookLibraries.Libc, "nanosleep", Gate = NativeGate.CallersOutsideRuntime)]
     [UnmanagedCallersOnly]
     internal static int NanoSleep(long* request, long* remaining)
     {
@@ -47,6 +47,7 @@ internal static unsafe partial class SleepHandlers
         return 0;
     }
 
+    [NativeHook(HookLibraries.Libc, "clock_nanosleep", Gate = NativeGate.CallersOutsideRuntime)]
     [UnmanagedCallersOnly]
     internal static int ClockNanoSleep(int clock, int flags, long* request, long* remaining)
     {

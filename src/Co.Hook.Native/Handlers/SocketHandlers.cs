@@ -8,37 +8,36 @@ namespace Co.Hook.Handlers;
 /// non-blocking attempts separated by waits on the runtime's poller (<see cref="Diversion"/>), so only the coroutine waits.
 /// </summary>
 /// <remarks>The original of each function is its detour's trampoline, set once at install.</remarks>
-internal static unsafe class SocketHandlers
+internal static unsafe partial class SocketHandlers
 {
-    internal static delegate* unmanaged<int, void*, int, nint> RecvMsgOriginal;
-    internal static delegate* unmanaged<int, void*, nint, int, nint> RecvOriginal;
-    internal static delegate* unmanaged<int, void*, nint, int, void*, int*, nint> RecvFromOriginal;
-    internal static delegate* unmanaged<int, void*, int, nint> SendMsgOriginal;
-    internal static delegate* unmanaged<int, void*, nint, int, nint> SendOriginal;
-    internal static delegate* unmanaged<int, void*, nint, int, void*, int, nint> SendToOriginal;
-
+    [NativeHook(HookLibraries.Libc, "recvmsg")]
     [UnmanagedCallersOnly]
     internal static nint RecvMsg(int fd, void* message, int flags) =>
         Diversion.Run(fd, flags, read: true, new RecvMsgCall(fd, message, flags));
 
+    [NativeHook(HookLibraries.Libc, "recv")]
     [UnmanagedCallersOnly]
     internal static nint Recv(int fd, void* buffer, nint length, int flags) =>
         Diversion.Run(fd, flags, read: true, new RecvCall(fd, buffer, length, flags));
 
+    [NativeHook(HookLibraries.Libc, "recvfrom")]
     [UnmanagedCallersOnly]
     internal static nint RecvFrom(int fd, void* buffer, nint length, int flags, void* address, int* addressLength) =>
         Diversion.Run(fd, flags, read: true, new RecvFromCall(fd, buffer, length, flags, address, addressLength));
 
     /// <summary>sendmsg: a partial send is reported as it comes (the caller's iovecs are not rewritten to continue).</summary>
+    [NativeHook(HookLibraries.Libc, "sendmsg")]
     [UnmanagedCallersOnly]
     internal static nint SendMsg(int fd, void* message, int flags) =>
         Diversion.Run(fd, flags, read: false, new SendMsgCall(fd, message, flags));
 
     /// <summary>send: as a blocking send does, sends the whole buffer (see <see cref="Diversion.SendFully"/>).</summary>
+    [NativeHook(HookLibraries.Libc, "send")]
     [UnmanagedCallersOnly]
     internal static nint Send(int fd, void* buffer, nint length, int flags) =>
         Diversion.SendFully(fd, flags, length, new SendCall(fd, (byte*)buffer, length, flags));
 
+    [NativeHook(HookLibraries.Libc, "sendto")]
     [UnmanagedCallersOnly]
     internal static nint SendTo(int fd, void* buffer, nint length, int flags, void* address, int addressLength) =>
         Diversion.Run(fd, flags, read: false, new SendToCall(fd, buffer, length, flags, address, addressLength));

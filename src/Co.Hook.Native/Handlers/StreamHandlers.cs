@@ -13,25 +13,24 @@ namespace Co.Hook.Handlers;
 /// </summary>
 /// <remarks>Should a tracked number no longer be a socket (closed past libc's close and reused, see
 /// <see cref="SocketBitmap"/>), the attempt fails with ENOTSOCK: the bit is cleared and the caller's call runs as is.</remarks>
-internal static unsafe class StreamHandlers
+internal static unsafe partial class StreamHandlers
 {
-    internal static delegate* unmanaged<int, void*, nint, nint> ReadOriginal;
-    internal static delegate* unmanaged<int, void*, nint, nint> WriteOriginal;
-    internal static delegate* unmanaged<int, void*, int, nint> ReadvOriginal;
-    internal static delegate* unmanaged<int, void*, int, nint> WritevOriginal;
-
+    [NativeHook(HookLibraries.Libc, "read", Gate = NativeGate.TrackedSocketsOnly)]
     [UnmanagedCallersOnly]
     internal static nint Read(int fd, void* buffer, nint length) =>
         Diversion.Run(fd, 0, read: true, new ReadCall(fd, buffer, length));
 
+    [NativeHook(HookLibraries.Libc, "write", Gate = NativeGate.TrackedSocketsOnly)]
     [UnmanagedCallersOnly]
     internal static nint Write(int fd, void* buffer, nint length) =>
         Diversion.SendFully(fd, 0, length, new WriteCall(fd, (byte*)buffer, length));
 
+    [NativeHook(HookLibraries.Libc, "readv", Gate = NativeGate.TrackedSocketsOnly)]
     [UnmanagedCallersOnly]
     internal static nint Readv(int fd, void* vectors, int count) =>
         Diversion.Run(fd, 0, read: true, new VectorCall(fd, vectors, count, read: true));
 
+    [NativeHook(HookLibraries.Libc, "writev", Gate = NativeGate.TrackedSocketsOnly)]
     [UnmanagedCallersOnly]
     internal static nint Writev(int fd, void* vectors, int count) =>
         Diversion.Run(fd, 0, read: false, new VectorCall(fd, vectors, count, read: false));
