@@ -50,11 +50,13 @@ stop_services() {
 }
 
 # The packages as a user gets them: the built solution packed into artifacts/packages, then tests/Co.PackageCheck (a
-# program that references only the Co.Hooks package) restored from there — nuget.org for Iced — into a packages folder
-# of its own, and run twice: calling Co.Hooks.Enable(), and with DOTNET_STARTUP_HOOKS at the package's startup-hook
+# program that references only the Co.Hooks package) restored from there — and Iced from the machine's global packages
+# folder, where the solution's restore put it — into a packages folder of its own, and run twice: calling Co.Hooks.Enable(), and with DOTNET_STARTUP_HOOKS at the package's startup-hook
 # folder. Each run prints "Passed: 1" or "Failed: 1", which the summary counts; any failure fails the run.
 pack_check() {
   rm -rf artifacts/packages artifacts/package-check/packages/co.*
+  CO_NUGET_GLOBAL_PACKAGES=$(dotnet nuget locals global-packages --list | sed -n 's/^global-packages: //p')
+  export CO_NUGET_GLOBAL_PACKAGES
   if ! dotnet pack Co.sln -c "$CONFIG" --no-build -nologo -v quiet \
      || ! dotnet restore tests/Co.PackageCheck --force -nologo -v quiet \
      || ! dotnet build tests/Co.PackageCheck -c "$CONFIG" --no-restore -nologo -v quiet; then
