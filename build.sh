@@ -3,7 +3,8 @@
 #   ./build.sh demo    runs the main demo (samples/ThirdPartyClients: unmodified blocking clients in coroutines, hooks
 #                      on vs off; arguments after "demo" are the demo's, e.g. --check); ./build.sh demo seed runs
 #                      samples/SeedExamples (co's documented examples, live)
-#   ./build.sh test    installs what the tests need, builds, runs every test suite
+#   ./build.sh test    installs what the tests need, builds, runs every test suite (and the runtime suite once more in
+#                      Debug, with the baton invariant's checks on)
 #   ./build.sh bench   runs the side-by-side benchmarks (ratios against baselines measured in the same run);
 #                      ./build.sh bench echo runs the echo-server comparison (bench/echo.sh)
 #   ./build.sh build   builds everything in Release
@@ -57,6 +58,17 @@ run_tests() {
   set +e
   dotnet test Co.sln -c "$CONFIG" --no-build -nologo --logger "console;verbosity=normal" 2>&1 | tee "$log"
   local status=${PIPESTATUS[0]}
+  # The runtime suite once more in Debug, where the baton invariant's checks are compiled in (docs/ARCHITECTURE.md,
+  # "Checked in Debug builds"); its counts go into the same summary.
+  dotnet build tests/Co.Runtime.Tests -c Debug -nologo -v quiet 2>&1 | tee -a "$log"
+  local debug_status=${PIPESTATUS[0]}
+  if [ "$debug_status" -eq 0 ]; then
+    dotnet test tests/Co.Runtime.Tests -c Debug --no-build -nologo --logger "console;verbosity=normal" 2>&1 | tee -a "$log"
+    debug_status=${PIPESTATUS[0]}
+  fi
+  if [ "$status" -eq 0 ]; then
+    status=$debug_status
+  fi
   set -e
   # One plain summary line over all test assemblies ("N passed, N failed"), for people and CI alike.
   local passed failed
