@@ -3,8 +3,8 @@
 #   ./build.sh demo    runs the main demo (samples/ThirdPartyClients: unmodified blocking clients in coroutines, hooks
 #                      on vs off; arguments after "demo" are the demo's, e.g. --check); ./build.sh demo seed runs
 #                      samples/SeedExamples (co's documented examples, live)
-#   ./build.sh test    installs what the tests need, builds, runs every test suite, then packs the solution and
-#                      checks the packages (pack_check)
+#   ./build.sh test    installs what the tests need, builds, runs every test suite (and the runtime suite once more in
+#                      Debug, with the baton invariant's checks on), then packs the solution and checks the packages
 #   ./build.sh bench   runs the side-by-side benchmarks (ratios against baselines measured in the same run);
 #                      ./build.sh bench echo runs the echo-server comparison (bench/echo.sh)
 #   ./build.sh build   builds everything in Release
@@ -79,6 +79,15 @@ run_tests() {
   set +e
   dotnet test Co.sln -c "$CONFIG" --no-build -nologo --logger "console;verbosity=normal" 2>&1 | tee "$log"
   local status=${PIPESTATUS[0]}
+  # The runtime suite once more in Debug, where the baton invariant's checks are compiled in (docs/ARCHITECTURE.md,
+  # "Checked in Debug builds"); its counts go into the same summary.
+  dotnet build tests/Co.Runtime.Tests -c Debug -nologo -v quiet 2>&1 | tee -a "$log"
+  local debug_status=${PIPESTATUS[0]}
+  if [ "$debug_status" -eq 0 ]; then
+    dotnet test tests/Co.Runtime.Tests -c Debug --no-build -nologo --logger "console;verbosity=normal" 2>&1 | tee -a "$log"
+    debug_status=${PIPESTATUS[0]}
+  fi
+  [ "$debug_status" -eq 0 ] || status=1
   pack_check 2>&1 | tee -a "$log"
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
   set -e

@@ -3,19 +3,14 @@ using Co.Platform.Linux;
 namespace Co.Scheduling;
 
 /// <summary>
-/// The blocked-scheduler monitor (DESIGN.md §2, "Blocking that no hook catches"): one background thread that looks at
-/// every scheduler every half threshold, as Go's sysmon does, and rescues one whose holder is blocked in the kernel in
-/// the same coroutine step it was running a whole <see cref="CoroutineOptions.BlockedSchedulerThreshold"/> ago (see
-/// Scheduler.Monitor.cs for the hand-off and the window it opens).
+/// The blocked-scheduler monitor (docs/ARCHITECTURE.md, "The blocked-scheduler monitor"): one background thread that
+/// looks at every scheduler every half threshold, as Go's sysmon does, and rescues one whose holder has been in the
+/// same coroutine step for a whole <see cref="CoroutineOptions.BlockedSchedulerThreshold"/> with its thread asleep in
+/// the kernel at two looks in a row (Scheduler.Monitor.cs detaches it).
 /// <para>
 /// Per scheduler it keeps what it saw: the holder, its <see cref="Worker.BatonWord"/> (step sequence and state), since
-/// when, and whether its thread slept in the kernel at the last look. The holder pays no clock read: a step that ends
-/// changes the word, so "the same word for a threshold" is "the same step for a threshold" by the monitor's clock. It
-/// is rescued only if, besides, its thread sleeps in the kernel (<see cref="ThreadActivity.IsBlocked"/>) at two looks
-/// in a row: a coroutine that computes, or waits for a CPU on a loaded machine, is left alone — detaching it would not
-/// give its scheduler a CPU, only run its code alongside the others' — and a thread just waking from a GC pause (which
-/// stops the monitor too) is not taken for a blocked one. A late look (a busy VM) delays a rescue, never prevents it.
-/// A holder that sleeps in the poller or runs the loop is never touched: only coroutine code is.
+/// when, and whether its thread slept in the kernel at the last look. A step that ends changes the word, so "the same
+/// word for a threshold" is "the same step for a threshold" by the monitor's clock, and the holder reads no clock.
 /// </para>
 /// </summary>
 internal static class BlockedSchedulerMonitor

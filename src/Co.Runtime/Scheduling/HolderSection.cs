@@ -1,12 +1,10 @@
 namespace Co.Scheduling;
 
 /// <summary>
-/// A stretch of runtime code, run from coroutine code, that touches a structure only the baton holder may touch: the
-/// run queue, the timer heap, the wait-node and continuation pools, the id table, <see cref="Pool{T}"/>'s store, the
-/// dump's own-scheduler snapshot. While a section is open the blocked-scheduler monitor cannot detach the thread; a
-/// thread it detached before rejoins its scheduler as the section opens (Scheduler.Monitor.cs). Costs one static read
-/// while the monitor is off, two stores and a load while it runs. Sections never span a park or a user callback, so
-/// a blocking call inside one cannot happen. Nested sections are free: the outer one holds.
+/// A holder section (docs/ARCHITECTURE.md, "The baton invariant"): runtime code, run from coroutine code, that touches
+/// holder-only state. Opening one flips the worker's baton word to <see cref="Worker.InHolderSection"/>, rejoining
+/// first if the monitor detached the thread (Scheduler.Monitor.cs); closing restores the word. Costs one static read
+/// while the monitor is off, two stores and a load while it runs; a nested section is a no-op (the outer one holds).
 /// </summary>
 internal readonly ref struct HolderSection
 {

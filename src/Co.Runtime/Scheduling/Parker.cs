@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Co.Platform.Linux;
+using Co.Waiting;
 
 namespace Co.Scheduling;
 
@@ -32,6 +33,7 @@ internal sealed unsafe class Parker
     /// A negative timeout waits forever.</summary>
     public bool Park(long timeoutMs)
     {
+        SpinGate.AssertNoneHeld("a thread parks");
         ref int word = ref _word[0];
         if (Interlocked.CompareExchange(ref word, -1, 0) == 1)
         {

@@ -2,19 +2,22 @@ namespace Co.Scheduling;
 
 /// <summary>
 /// A scheduler's local run queue: a growable ring buffer used as a deque. Only the thread holding the scheduler's baton
-/// touches it, so it needs no synchronization. Items from other threads arrive through the scheduler's inbox.
+/// touches it, so it needs no synchronization (checked in Debug builds: <see cref="Baton.AssertHolder"/>). Items from
+/// other threads arrive through the scheduler's inbox.
 /// </summary>
-internal sealed class RunQueue
+internal sealed class RunQueue(Scheduler owner)
 {
     /// <summary>The ring; slots are a struct so that stores skip the covariant array-store type check.</summary>
     private Slot[] _items = new Slot[256];
     private int _head;
     private int _count;
 
+    /// <summary>The number of items; any thread may read it (racily, for metrics).</summary>
     public int Count => _count;
 
     public void PushBack(IRunnable item)
     {
+        Baton.AssertHolder(owner);
         if (_count == _items.Length)
         {
             Grow();
@@ -27,6 +30,7 @@ internal sealed class RunQueue
     /// <summary>Puts an item back in front, to be taken next (used when a parking thread looked at it first).</summary>
     public void PushFront(IRunnable item)
     {
+        Baton.AssertHolder(owner);
         if (_count == _items.Length)
         {
             Grow();
@@ -39,6 +43,7 @@ internal sealed class RunQueue
 
     public IRunnable? PopFront()
     {
+        Baton.AssertHolder(owner);
         if (_count == 0)
         {
             return null;

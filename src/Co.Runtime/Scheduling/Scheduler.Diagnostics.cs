@@ -32,6 +32,7 @@ public sealed partial class Scheduler
     /// <summary>Records a coroutine that got its id; holder only.</summary>
     internal void TrackStarted(CoroutineBase coroutine, int slot)
     {
+        Baton.AssertHolder(this);
         if (slot >= _live.Length)
         {
             Array.Resize(ref _live, Math.Max(slot + 1, _live.Length * 2));
@@ -45,6 +46,7 @@ public sealed partial class Scheduler
     /// <summary>Forgets a coroutine that finished; holder only.</summary>
     internal void TrackFinished(CoroutineBase coroutine, int slot)
     {
+        Baton.AssertHolder(this);
         if ((uint)slot < (uint)_live.Length && ReferenceEquals(_live[slot], coroutine))
         {
             _live[slot] = null;
@@ -74,6 +76,7 @@ public sealed partial class Scheduler
     internal List<CoroutineInfo> SnapshotOnHolder()
     {
         using HolderSection section = HolderSection.Enter();
+        Baton.AssertHolder(this);
         return Describe(Worker.Current?.Running);
     }
 
@@ -110,6 +113,7 @@ public sealed partial class Scheduler
 
         public void Execute(Worker runner)
         {
+            Baton.AssertHolder(scheduler);
             Result = scheduler.Describe(running: null);
             Done.Set();
         }

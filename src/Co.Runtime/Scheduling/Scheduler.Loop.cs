@@ -7,17 +7,10 @@ using Co.Waiting;
 
 namespace Co;
 
-// The scheduler loop and the baton.
-//
-// Baton invariant: per scheduler, at most one thread (the holder, _holder) runs the loop or coroutine code. The holder
-// gives the baton away in exactly two places, and always as its last act before parking:
-//   * PassBatonFromLoop — the loop took a parked worker's resume off the queue: it joins the spares and hands the
-//     baton to that worker (direct hand-off: one futex wake, one futex wait);
-//   * Park — the code it runs must wait: it hands the baton to the worker whose resume is next in the queue, or to a
-//     spare thread that carries on the loop, or — when nothing is runnable — keeps it and sleeps in the poller itself,
-//     so a lone waiter whose own wake-up comes next never switches threads at all.
-// Everything scheduler-local (run queue, timers, id allocator, node pools) is touched only by the holder. Other threads
-// reach the scheduler only through Enqueue (the lock-free inbox plus a poller wake-up when the holder sleeps).
+// The scheduler loop and the baton: how the holder runs the run queue, parks, and hands the baton on. The invariant
+// these keep, and its words, are stated once, in docs/ARCHITECTURE.md ("The baton invariant"); Debug builds check it
+// (Scheduling/Baton.cs). The holder gives the baton away only in PassBatonFromLoop and Park, as its last act before it
+// parks; other threads reach the scheduler only through Enqueue (the lock-free inbox plus a poller wake-up).
 public sealed partial class Scheduler
 {
     private const int FairnessInterval = 64;
@@ -28,7 +21,7 @@ public sealed partial class Scheduler
     private const int MaxPooledNodes = 1024;
 
     /// <summary>Work ready to run; holder only.</summary>
-    private readonly RunQueue _local = new();
+    private readonly RunQueue _local;
 
     /// <summary>Work enqueued by threads that do not hold the baton; drained into <see cref="_local"/> by the holder.</summary>
     private readonly ConcurrentQueue<IRunnable> _inbox = new();
@@ -81,10 +74,12 @@ public sealed partial class Scheduler
         _pinCpu = pinCpu;
         _spareIdleTimeoutMs = (long)options.SpareThreadIdleTimeout.TotalMilliseconds;
         _poller = new EpollPoller(Net.PollDescriptorTable.Instance);
+        _local = new RunQueue(this);
+        Timers = new TimerHeap(this);
     }
 
     /// <summary>The scheduler's timers; holder only.</summary>
-    internal TimerHeap Timers { get; } = new();
+    internal TimerHeap Timers { get; }
 
     /// <summary>Whether the calling thread holds this scheduler's baton (and so may touch its local state).</summary>
     internal bool IsHeldByCurrentThread => Worker.Current is { } current && ReferenceEquals(_holder, current);
@@ -152,16 +147,23 @@ public sealed partial class Scheduler
     /// <paramref name="me"/> itself is taken from the run queue. Meanwhile the scheduler carries on: on the thread
     /// whose resume is next, or on a spare. The caller has armed its wait and published it before calling.
     /// </summary>
-    internal unsafe void Park(Worker me)
+    internal void Park(Worker me)
     {
-        // While it schedules, the thread runs runtime code: hook gates must let its calls through. Its coroutine's
-        // flags come back when it does.
-        int flags = *me.HookFlags;
-        *me.HookFlags = flags & ~HookThreadState.RunningCoroutine;
-        LeaveCoroutineCode(me); // a thread the monitor detached rejoins before it schedules
+        SpinGate.AssertNoneHeld("a coroutine parks");
+
+        // While it schedules, the thread runs scheduler code (hook gates let its calls through, Coroutine.Id is -1);
+        // its coroutine's code goes on once its resume hands it the baton again.
+        CoroutineBase? coroutine = me.Running;
+        if (coroutine is not null)
+        {
+            LeaveCoroutineCode(me); // a thread the monitor detached rejoins before it schedules
+        }
+
         ParkCore(me);
-        EnterCoroutineCode(me);
-        *me.HookFlags = flags;
+        if (coroutine is not null)
+        {
+            me.EnterCoroutineCode(coroutine);
+        }
     }
 
     private void ParkCore(Worker me)
@@ -234,18 +236,31 @@ public sealed partial class Scheduler
     internal bool IsStillRegistered(int fd, ulong token) => _poller.IsRegistered(fd, token);
 
     /// <summary>A slot for a starting coroutine (a freed one first); its id is <see cref="IdOf"/>.</summary>
-    internal int AllocateSlot() => _freeSlots.TryPop(out int slot) ? slot : _idsIssued++;
+    internal int AllocateSlot()
+    {
+        Baton.AssertHolder(this);
+        return _freeSlots.TryPop(out int slot) ? slot : _idsIssued++;
+    }
 
     /// <summary>co's id of slot <paramref name="slot"/> on this scheduler: i, i + N, i + 2N, …</summary>
     internal int IdOf(int slot) => Id + (_schedulerCount * slot);
 
-    internal void ReleaseSlot(int slot) => _freeSlots.Push(slot);
+    internal void ReleaseSlot(int slot)
+    {
+        Baton.AssertHolder(this);
+        _freeSlots.Push(slot);
+    }
 
     /// <summary>A pooled async wait node for <paramref name="owner"/>; <paramref name="underGate"/> when the caller holds
     /// a primitive's gate (a thread the monitor detached then gets a fresh node instead of rejoining there).</summary>
     internal AsyncWaitNode RentAsyncNode(CoroutineBase owner, bool underGate = false)
     {
         using HolderSection section = underGate ? HolderSection.EnterWithoutRejoin() : HolderSection.Enter();
+        if (!section.IsDetached)
+        {
+            Baton.AssertHolder(this);
+        }
+
         AsyncWaitNode? node = section.IsDetached ? null : _freeNodes;
         if (node is null)
         {
@@ -265,6 +280,7 @@ public sealed partial class Scheduler
     internal void ReturnAsyncNode(AsyncWaitNode node)
     {
         using HolderSection section = HolderSection.Enter();
+        Baton.AssertHolder(this);
         if (_freeNodeCount < MaxPooledNodes)
         {
             node.ListNext = _freeNodes;
@@ -276,12 +292,14 @@ public sealed partial class Scheduler
     internal ContinuationItem RentContinuationItem()
     {
         using HolderSection section = HolderSection.Enter();
+        Baton.AssertHolder(this);
         return _continuationItems.TryPop(out ContinuationItem? item) ? item : new ContinuationItem();
     }
 
     internal void ReturnContinuationItem(ContinuationItem item)
     {
         using HolderSection section = HolderSection.Enter();
+        Baton.AssertHolder(this);
         if (_continuationItems.Count < MaxPooledNodes)
         {
             _continuationItems.Push(item);
@@ -294,7 +312,7 @@ public sealed partial class Scheduler
     /// on-stack-replacement code, which reaches thread statics through the slow <c>__tls_get_addr</c> path; a method
     /// called once per item is tiered up normally.</remarks>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private unsafe void RunNext(Worker me)
+    private void RunNext(Worker me)
     {
         IRunnable? item = TakeNext();
         if (item is null)
@@ -304,7 +322,6 @@ public sealed partial class Scheduler
         }
 
         CoroutineBase? owner = item.Owner;
-        me.Running = owner;
         if (owner is not null)
         {
             SynchronizationContext? context = owner.StepContext;
@@ -312,16 +329,11 @@ public sealed partial class Scheduler
             {
                 SynchronizationContext.SetSynchronizationContext(context);
             }
+
+            me.EnterCoroutineCode(owner);
         }
 
-        // Hook gates divert blocking calls only while coroutine code runs; the loop's own calls pass straight through.
-        *me.HookFlags = owner is null ? 0 : HookThreadState.RunningCoroutine;
         _switches++;
-        if (owner is not null)
-        {
-            EnterCoroutineCode(me);
-        }
-
         try
         {
             item.Execute(me);
@@ -335,9 +347,6 @@ public sealed partial class Scheduler
         {
             LeaveCoroutineCode(me);
         }
-
-        *me.HookFlags = 0;
-        me.Running = null;
     }
 
     /// <summary>The next runnable item, sleeping in the poller while there is none; null once stopped. Holder only.</summary>

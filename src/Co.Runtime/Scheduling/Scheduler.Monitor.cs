@@ -1,15 +1,11 @@
 using Co.Scheduling;
+using Co.Waiting;
 
 namespace Co;
 
-// The scheduler's side of the blocked-scheduler monitor (Scheduling/BlockedSchedulerMonitor.cs).
-//
-// A coroutine that blocks in a call the runtime never sees (a lock held elsewhere, Task.Result with hooks off, a FIFO
-// read) holds its scheduler's baton: nothing else of that scheduler runs. The monitor detaches such a worker and hands
-// the baton to a spare, which carries on the loop. The blocked call cannot be stopped from returning, so from then on,
-// until its coroutine's next suspension point, the detached thread runs that one coroutine's code alongside the
-// scheduler's new holder — the one window in which the baton invariant ("at most one thread runs this scheduler's
-// code") holds for the scheduler but not for the coroutine.
+// The scheduler's side of the blocked-scheduler monitor (Scheduling/BlockedSchedulerMonitor.cs): detaching a holder
+// blocked in coroutine code, and the detached thread's rejoin. What a detach may and may not break, and the handshake
+// below, are stated in docs/ARCHITECTURE.md ("The blocked-scheduler monitor").
 //
 // The detach protocol is an asymmetric Dekker handshake, so that the worker's side costs plain stores and loads:
 //
@@ -19,13 +15,9 @@ namespace Co;
 //                                                                      load BatonWord: unchanged → Committed,
 //                                                                                      changed → Canceled
 //
-// The barrier (membarrier on Linux) orders the worker's store before its load as if it had fenced itself, so at least
-// one side sees the other's store. If the monitor saw the worker's, it cancels; if it did not, the worker saw the
-// request, and waits for the decision (microseconds) before it goes on: Committed means rejoin first. So a worker is
-// never detached inside a holder section or after it left coroutine code, and a detached worker learns it before it
-// next touches a holder-only structure or schedules. The decision is written after _holder has stopped naming the
-// detached worker, so its enqueues go through the inbox from then on. To rejoin, the detached worker enqueues its own
-// resume and parks until a holder hands it the baton, as any parked coroutine is resumed.
+// The barrier orders the worker's store before its load as if it had fenced itself, so at least one side sees the
+// other's store. The decision is written after _holder has stopped naming the detached worker, so its enqueues go
+// through the inbox from then on.
 public sealed partial class Scheduler
 {
     /// <summary>Whether any scheduler is monitored: the per-step bookkeeping below runs only then.</summary>
@@ -63,6 +55,11 @@ public sealed partial class Scheduler
             return default;
         }
 
+        if (mayRejoin)
+        {
+            SpinGate.AssertNoneHeld("a holder section that may rejoin (and so park) opens");
+        }
+
         while (true)
         {
             Volatile.Write(ref me.BatonWord, word | Worker.InHolderSection);
@@ -77,7 +74,11 @@ public sealed partial class Scheduler
                 return HolderSection.Detached;
             }
 
-            Rejoin(me, backInCoroutine: true); // a new step, so the handshake again for it
+            CoroutineBase coroutine = me.Running!;
+            me.BatonWord = word; // the section did not open
+            me.LeaveCoroutineCode(); // detached already: no handshake to make
+            Rejoin(me, coroutine);
+            me.EnterCoroutineCode(coroutine); // a new step, so the handshake again for it
             word = me.BatonWord;
         }
     }
@@ -130,33 +131,15 @@ public sealed partial class Scheduler
         }
     }
 
-    /// <summary>The holder enters coroutine code: a new step, so a new sequence number.</summary>
-    private void EnterCoroutineCode(Worker me)
-    {
-        if (s_monitored)
-        {
-            Volatile.Write(ref me.BatonWord, (me.BatonWord & ~Worker.StateMask) + (Worker.StateMask + 1) | Worker.InCoroutine);
-        }
-    }
-
-    /// <summary>The thread leaves coroutine code; if the monitor detached it meanwhile, it rejoins first.</summary>
+    /// <summary>The thread leaves coroutine code (<see cref="Worker.LeaveCoroutineCode"/>); if the monitor detached it
+    /// meanwhile, it rejoins first.</summary>
     private void LeaveCoroutineCode(Worker me)
     {
-        if (!s_monitored)
+        CoroutineBase? coroutine = me.Running;
+        long word = me.LeaveCoroutineCode();
+        if (Worker.StateOf(word) != Worker.InScheduler && DetachedIn(me, word))
         {
-            return;
-        }
-
-        long word = me.BatonWord;
-        if (Worker.StateOf(word) == Worker.InScheduler)
-        {
-            return;
-        }
-
-        Volatile.Write(ref me.BatonWord, word & ~Worker.StateMask);
-        if (DetachedIn(me, word))
-        {
-            Rejoin(me, backInCoroutine: false);
+            Rejoin(me, coroutine);
         }
     }
 
@@ -182,18 +165,17 @@ public sealed partial class Scheduler
         return Worker.StateOf(detach) == Worker.DetachCommitted;
     }
 
-    /// <summary>Reports the episode (the user's handlers run on the thread pool, never here), then waits, as a parked
-    /// coroutine does, until a holder hands this detached worker the baton back.</summary>
-    private void Rejoin(Worker me, bool backInCoroutine)
+    /// <summary>Reports the episode of <paramref name="coroutine"/> (the user's handlers run on the thread pool, never
+    /// here), then waits, as a parked coroutine does, until a holder hands this detached worker the baton back. The
+    /// caller has taken the thread out of coroutine code.</summary>
+    private void Rejoin(Worker me, CoroutineBase? coroutine)
     {
         long blockedForMs = Environment.TickCount64 - me.BlockedSinceMs;
-        CoroutineBase? coroutine = me.Running;
         lock (_detachedLock)
         {
             _detached.Remove(me);
         }
 
-        Volatile.Write(ref me.BatonWord, me.BatonWord & ~Worker.StateMask); // InScheduler, same step
         BlockedReports.Report(new SchedulerBlockedEventArgs(coroutine?.Id ?? -1, Id, TimeSpan.FromMilliseconds(blockedForMs), me.BlockedIn, Environment.StackTrace));
 
         // Through the inbox (this worker is no holder); its execution hands this thread the baton. If the coroutine had
@@ -202,9 +184,5 @@ public sealed partial class Scheduler
         // A rejoin from anywhere else arranges no resume of its own.
         Enqueue(me);
         me.Parker.Park();
-        if (backInCoroutine)
-        {
-            EnterCoroutineCode(me);
-        }
     }
 }

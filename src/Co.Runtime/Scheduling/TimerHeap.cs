@@ -6,9 +6,10 @@ namespace Co.Scheduling;
 /// A scheduler's timers: a binary min-heap of wait nodes keyed by <see cref="WaitNode.Deadline"/> (Stopwatch ticks).
 /// It serves every timed wait on the scheduler — Sleep, the timeouts of Event/Chan/... waits, and later socket timeouts.
 /// Each node records its heap index, so a wait satisfied before its deadline is removed in O(log n) instead of lingering
-/// until it expires. Only the thread holding the scheduler's baton touches it.
+/// until it expires. Only the thread holding the scheduler's baton touches it (checked in Debug builds:
+/// <see cref="Baton.AssertHolder"/>).
 /// </summary>
-internal sealed class TimerHeap
+internal sealed class TimerHeap(Scheduler owner)
 {
     private WaitNode[] _nodes = new WaitNode[64];
     private int _count;
@@ -20,6 +21,7 @@ internal sealed class TimerHeap
 
     public void Add(WaitNode node)
     {
+        Baton.AssertHolder(owner);
         if (_count == _nodes.Length)
         {
             Array.Resize(ref _nodes, _nodes.Length * 2);
@@ -34,6 +36,7 @@ internal sealed class TimerHeap
     /// <summary>Removes <paramref name="node"/> if it is still in the heap.</summary>
     public void Remove(WaitNode node)
     {
+        Baton.AssertHolder(owner);
         int index = node.TimerIndex;
         if (index < 0)
         {
@@ -57,6 +60,7 @@ internal sealed class TimerHeap
     /// <summary>Removes and returns the earliest node if its deadline is at or before <paramref name="now"/>.</summary>
     public WaitNode? PopExpired(long now)
     {
+        Baton.AssertHolder(owner);
         if (_count == 0 || _nodes[0].Deadline > now)
         {
             return null;

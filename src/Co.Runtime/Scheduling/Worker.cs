@@ -1,18 +1,20 @@
+using System.Diagnostics;
 using Co.Platform.Linux;
 using Co.Waiting;
 
 namespace Co.Scheduling;
 
 /// <summary>
-/// An OS thread of one scheduler. At any moment a worker is in one of three situations:
-/// <list type="bullet">
-/// <item><b>holding the baton</b> — it runs the scheduler loop or coroutine code (at most one worker per scheduler);</item>
-/// <item><b>parked in a wait</b> — it carries a sync coroutine (or an async step that called a synchronous wait) whose
-/// stack lives on this thread; it gets the baton back only when its wait completes;</item>
-/// <item><b>spare</b> — it owns nothing and sleeps until a parking worker needs someone to carry on the loop, or it
-/// retires after <see cref="CoroutineOptions.SpareThreadIdleTimeout"/>.</item>
-/// </list>
+/// An OS thread of one scheduler: the baton holder, a thread parked in a wait (its coroutine's stack lives on it), or a
+/// spare that sleeps until someone needs a thread to carry on the loop (docs/ARCHITECTURE.md, "The baton invariant").
 /// The worker is also the run-queue entry that resumes it: executing it hands the baton to this thread.
+/// <para>
+/// Whether the thread runs coroutine code is said three times — <see cref="Running"/> (for Coroutine.Id and the
+/// runtime), the state of <see cref="BatonWord"/> (for the blocked-scheduler monitor, while it runs) and the
+/// <see cref="HookThreadState.RunningCoroutine"/> bit of <see cref="HookFlags"/> (for the hook gates) — and written
+/// only by <see cref="EnterCoroutineCode"/> and <see cref="LeaveCoroutineCode"/>, so the three always agree. A holder
+/// section flips only the section bit of the baton word, inside coroutine code (<see cref="HolderSection"/>).
+/// </para>
 /// </summary>
 internal sealed unsafe class Worker : IRunnable
 {
@@ -36,8 +38,9 @@ internal sealed unsafe class Worker : IRunnable
 
     internal Scheduler Scheduler { get; }
 
-    /// <summary>The coroutine whose code this thread is running; null between coroutines. Read by Coroutine.Id.</summary>
-    internal CoroutineBase? Running { get; set; }
+    /// <summary>The coroutine whose code this thread is running; null while it runs the scheduler (between steps, and
+    /// while it parks). Read by Coroutine.Id.</summary>
+    internal CoroutineBase? Running { get; private set; }
 
     /// <summary>The worker holds the baton and runs the scheduler (or nothing): a state of <see cref="BatonWord"/>.</summary>
     internal const int InScheduler = 0;
@@ -54,13 +57,12 @@ internal sealed unsafe class Worker : IRunnable
     internal const long StateMask = 3;
 
     /// <summary>
-    /// Written by this worker only, read by the monitor: a step sequence number above a state (<see cref="StateMask"/>).
-    /// <see cref="InScheduler"/> → <see cref="InCoroutine"/> with the next sequence number as the worker enters
-    /// coroutine code; → <see cref="InHolderSection"/> and back around each holder section; → <see cref="InScheduler"/>,
-    /// same sequence number, as it leaves coroutine code (a step's end, a park) or rejoins after a detach. Every store is
-    /// followed by a read of <see cref="DetachWord"/> where it matters (leaving, entering a section): with the monitor's
-    /// process-wide barrier between its request and its own read of this word, at least one of the two sees the other
-    /// (Scheduler.Monitor.cs), so the worker pays plain stores and loads, no atomic instruction.
+    /// Written by this worker only, and only while the monitor runs; read by the monitor: a step sequence number above a
+    /// state (<see cref="StateMask"/>). <see cref="InScheduler"/> → <see cref="InCoroutine"/> with the next sequence
+    /// number (<see cref="EnterCoroutineCode"/>); → <see cref="InHolderSection"/> and back around each holder section;
+    /// → <see cref="InScheduler"/>, same sequence number (<see cref="LeaveCoroutineCode"/>: a step's end, a park, a
+    /// rejoin). The stores that leave coroutine code or open a section are followed by a read of <see cref="DetachWord"/>
+    /// (the Dekker handshake of Scheduler.Monitor.cs), so the worker pays plain stores and loads, no atomic instruction.
     /// </summary>
     internal long BatonWord;
 
@@ -96,10 +98,64 @@ internal sealed unsafe class Worker : IRunnable
     /// <summary>Set when the worker left its scheduler (idle spare timed out, or the scheduler stopped).</summary>
     internal bool Retired { get; set; }
 
-    /// <summary>This thread's word of <see cref="HookThreadState"/> flags (native memory, read by hook gates).</summary>
+    /// <summary>This thread's word of <see cref="HookThreadState"/> flags (native memory, read by hook gates). The runtime
+    /// writes its <see cref="HookThreadState.RunningCoroutine"/> bit (only in <see cref="EnterCoroutineCode"/> and
+    /// <see cref="LeaveCoroutineCode"/>); the hook layer writes its <see cref="HookThreadState.InHook"/> bit.</summary>
     internal int* HookFlags { get; private set; }
 
     CoroutineBase? IRunnable.Owner => null;
+
+    /// <summary>
+    /// The thread, holding the baton in scheduler code, starts running <paramref name="coroutine"/>'s code: a step, or
+    /// the rest of one after a park or a rejoin. Sets all three marks of it (type comment): <see cref="Running"/>, the
+    /// hook gates' bit, and — while the monitor runs — a new step in <see cref="BatonWord"/>, so a step the monitor saw
+    /// before is never taken for this one.
+    /// </summary>
+    internal void EnterCoroutineCode(CoroutineBase coroutine)
+    {
+        AssertMarksAgree(inCoroutineCode: false);
+        Running = coroutine;
+        *HookFlags |= HookThreadState.RunningCoroutine;
+        if (Scheduler.IsMonitored)
+        {
+            Volatile.Write(ref BatonWord, (BatonWord & ~StateMask) + (StateMask + 1) | InCoroutine);
+        }
+    }
+
+    /// <summary>
+    /// The thread stops running coroutine code (the step ended, it parks, or it rejoins): clears all three marks, the
+    /// baton word last. Returns the baton word it had in coroutine code; unless its state is <see cref="InScheduler"/>
+    /// (the monitor was off when the step began), the caller must load <see cref="DetachWord"/> right after (the
+    /// worker's half of the handshake: this store, then that load), to learn whether the monitor detached the step.
+    /// </summary>
+    internal long LeaveCoroutineCode()
+    {
+        AssertMarksAgree(inCoroutineCode: true);
+        *HookFlags &= ~HookThreadState.RunningCoroutine;
+        Running = null;
+        long word = BatonWord;
+        if (StateOf(word) != InScheduler)
+        {
+            Volatile.Write(ref BatonWord, word & ~StateMask);
+        }
+
+        return word;
+    }
+
+    /// <summary>Debug builds: the three marks say the same (the baton word only while the monitor runs, and only for
+    /// scheduler code: a step that began before the monitor started has no state in it); and no holder section is
+    /// open as the thread leaves coroutine code — a section that spanned a park would close on a stale step.</summary>
+    [Conditional("DEBUG")]
+    private void AssertMarksAgree(bool inCoroutineCode)
+    {
+        bool hookBit = (*HookFlags & HookThreadState.RunningCoroutine) != 0;
+        Debug.Assert(hookBit == inCoroutineCode && (Running is not null) == inCoroutineCode, "Running and the hook gates' bit disagree on whether the thread runs coroutine code.");
+        Debug.Assert(inCoroutineCode || StateOf(BatonWord) == InScheduler, "The baton word says coroutine code while the thread runs the scheduler.");
+        if (inCoroutineCode && StateOf(BatonWord) == InHolderSection)
+        {
+            throw new BatonInvariantException("a thread leaves coroutine code (a park, a step's end) inside a holder section.");
+        }
+    }
 
     /// <summary>Starts the thread of a new worker; it sleeps until it is handed the baton.</summary>
     internal static Worker Start(Scheduler scheduler, int stackSize, int pinCpu)

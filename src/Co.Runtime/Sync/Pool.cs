@@ -121,6 +121,7 @@ public sealed class Pool<T> where T : class
     private List<T> Current(string member)
     {
         CoroutineBase coroutine = Coroutine.RequireCoroutine($"Pool<{typeof(T).Name}>.{member}");
+        Baton.AssertHolder(coroutine.Scheduler);
         List<T>?[] perScheduler = Volatile.Read(ref _perScheduler)
             ?? Interlocked.CompareExchange(ref _perScheduler, new List<T>?[SchedulerGroup.All.Length], null)
             ?? _perScheduler!;
