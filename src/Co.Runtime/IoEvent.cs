@@ -45,7 +45,7 @@ public sealed class IoEvent
         int error = !Sock.ToInt(_fd, out int fd) ? Errno.EBADF
             : !Registered(worker, fd, out error) ? error
             : SocketCalls.IsReadyNow(fd, _read) ? 0
-            : IoWaits.WaitReady(worker, fd, _read, Sock.DeadlineOf(ms));
+            : IoWaits.WaitReady(worker, fd, _read, Sock.DeadlineOf(ms)).ErrorCode(timedOut: Errno.ETIMEDOUT);
         if (error != 0)
         {
             Sock.Fail(coroutine, error);
@@ -86,10 +86,10 @@ public sealed class IoEvent
             return new ValueTask<bool>(true);
         }
 
-        AsyncWaitNode? node = IoWaits.BeginWait(worker, coroutine, fd, _read, IoOperation.OperationKind.Readiness, default, 0, ms, cancellationToken, out error);
+        AsyncWaitNode? node = IoWaits.BeginWait(worker, coroutine, fd, _read, IoOperation.OperationKind.Readiness, default, 0, ms, cancellationToken, out IoResult failure);
         if (node is null)
         {
-            Sock.Fail(coroutine, error);
+            Sock.FailWith(coroutine, failure);
             return new ValueTask<bool>(false);
         }
 

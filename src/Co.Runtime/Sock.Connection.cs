@@ -27,20 +27,15 @@ public static partial class Sock
         }
 
         Span<byte> address = stackalloc byte[SocketAddressCodec.MaxLength];
-        while (true)
+        var attempt = new AcceptAttempt(descriptor, address);
+        IoResult result = ReadinessLoop.Run(worker, descriptor, read: true, ref attempt, attempt.Attempt());
+        if (!result.IsDone)
         {
-            int error = SocketOps.Accept(descriptor, address, out int addressLength, out int accepted);
-            if (error == 0)
-            {
-                peer = SocketAddressCodec.Read(address, addressLength);
-                return Succeed(coroutine, (nint)accepted);
-            }
-
-            if (error != Errno.EAGAIN || (error = IoWaits.WaitReady(worker, descriptor, read: true, long.MaxValue)) != 0)
-            {
-                return Fail(coroutine, error);
-            }
+            return FailWith(coroutine, result);
         }
+
+        peer = SocketAddressCodec.Read(address, attempt.AddressLength);
+        return Succeed(coroutine, (nint)result.Value);
     }
 
     /// <summary>Connects the non-blocking socket <paramref name="fd"/> to <paramref name="address"/> (co's
@@ -60,17 +55,8 @@ public static partial class Sock
         Span<byte> sockaddr = stackalloc byte[SocketAddressCodec.MaxLength];
         int length = SocketAddressCodec.Write(address, sockaddr);
         int error = SocketOps.StartConnect(descriptor, sockaddr[..length]);
-        long deadline = DeadlineOf(ms);
-        while (error == Errno.EAGAIN)
-        {
-            error = IoWaits.WaitReady(worker, descriptor, read: false, deadline);
-            if (error == 0)
-            {
-                error = SocketOps.ConnectResult(descriptor);
-            }
-        }
-
-        return error == 0 ? Succeed(coroutine, 0) : Fail(coroutine, error);
+        var completion = new ConnectCompletion(descriptor, DeadlineOf(ms));
+        return Finish(coroutine, ReadinessLoop.Run(worker, descriptor, read: false, ref completion, IoResult.FromAttempt(error, 0)));
     }
 
     /// <summary>The async form of <see cref="Accept(nint)"/>, for async coroutines.</summary>
@@ -90,15 +76,14 @@ public static partial class Sock
         }
 
         int error = SocketOps.Accept(descriptor, default, out _, out int accepted);
-        if (error == 0)
+        IoResult result = ReadinessLoop.Begin(
+            worker, coroutine, descriptor, read: true, IoResult.FromAttempt(error, accepted), IoOperation.OperationKind.Accept, default, 0, -1, cancellationToken, out AsyncWaitNode? node);
+        if (node is not null)
         {
-            return new ValueTask<nint>(Succeed(coroutine, (nint)accepted));
+            return new ValueTask<nint>(node, node.Token);
         }
 
-        AsyncWaitNode? node = error == Errno.EAGAIN
-            ? IoWaits.BeginWait(worker, coroutine, descriptor, read: true, IoOperation.OperationKind.Accept, default, 0, -1, cancellationToken, out error)
-            : null;
-        return node is null ? new ValueTask<nint>(Fail(coroutine, error)) : new ValueTask<nint>(node, node.Token);
+        return new ValueTask<nint>(result.IsDone ? Succeed(coroutine, (nint)result.Value) : FailWith(coroutine, result));
     }
 
     /// <summary>The async form of <see cref="Connect(nint, IPEndPoint, int)"/>, for async coroutines.</summary>
@@ -122,11 +107,6 @@ public static partial class Sock
         Span<byte> sockaddr = stackalloc byte[SocketAddressCodec.MaxLength];
         int length = SocketAddressCodec.Write(address, sockaddr);
         int error = SocketOps.StartConnect(descriptor, sockaddr[..length]);
-        if (error == 0)
-        {
-            return new ValueTask<int>(Succeed(coroutine, 0));
-        }
-
-        return AwaitTransfer(worker, coroutine, descriptor, error, read: false, IoOperation.OperationKind.Connect, default, 0, ms, cancellationToken);
+        return AwaitTransfer(worker, coroutine, descriptor, IoResult.FromAttempt(error, 0), read: false, IoOperation.OperationKind.Connect, default, 0, ms, cancellationToken);
     }
 }
