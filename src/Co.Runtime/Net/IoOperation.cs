@@ -1,4 +1,4 @@
-using Co.Platform.Linux;
+using Co.Platform;
 using Co.Waiting;
 
 namespace Co.Net;
@@ -95,7 +95,7 @@ internal sealed class IoOperation : IWaitExtension, IReadinessAttempt
         if (node.Owner is { } owner)
         {
             owner.TimedOut = outcome == WaitOutcome.TimedOut;
-            int error = result.ErrorCode(timedOut: Errno.ETIMEDOUT);
+            int error = result.ErrorCode(timedOut: SocketCodes.TimedOut);
             if (value < 0 && error != 0)
             {
                 owner.LastError = error;

@@ -1,4 +1,4 @@
-using Co.Platform.Linux;
+using Co.Platform;
 
 namespace Co.Net;
 
@@ -46,16 +46,16 @@ internal readonly struct IoResult
     internal int ErrorCode(int timedOut) => Status switch
     {
         IoStatus.Done => 0,
-        IoStatus.WouldBlock => Errno.EAGAIN,
+        IoStatus.WouldBlock => SocketCodes.WouldBlock,
         IoStatus.TimedOut => timedOut,
-        IoStatus.Closed => Errno.EBADF,
+        IoStatus.Closed => SocketCodes.BadDescriptor,
         _ => Error,
     };
 
     /// <summary>Classifies a non-blocking attempt that failed with <paramref name="error"/>: would block, or failed.</summary>
-    internal static IoResult FromError(int error) => error == Errno.EAGAIN ? WouldBlock : Failed(error);
+    internal static IoResult FromError(int error) => error == SocketCodes.WouldBlock ? WouldBlock : Failed(error);
 
-    /// <summary>Classifies an attempt in SocketOps' convention: 0 (done, with <paramref name="value"/>), EAGAIN, or
+    /// <summary>Classifies an attempt in SocketOps' convention: 0 (done, with <paramref name="value"/>), WouldBlock, or
     /// the error.</summary>
     internal static IoResult FromAttempt(int error, long value) => error == 0 ? Done(value) : FromError(error);
 }

@@ -1,4 +1,4 @@
-using Co.Platform.Linux;
+using Co.Platform;
 
 namespace Co.Scheduling;
 
@@ -11,7 +11,7 @@ namespace Co.Scheduling;
 /// Per scheduler it keeps what it saw: the holder, its <see cref="Worker.BatonWord"/> (step sequence and state), since
 /// when, and whether its thread slept in the kernel at the last look. The holder pays no clock read: a step that ends
 /// changes the word, so "the same word for a threshold" is "the same step for a threshold" by the monitor's clock. It
-/// is rescued only if, besides, its thread sleeps in the kernel (<see cref="ThreadActivity.IsBlocked"/>) at two looks
+/// is rescued only if, besides, its thread sleeps in the kernel (<see cref="IThreadInspector.IsBlocked"/>) at two looks
 /// in a row: a coroutine that computes, or waits for a CPU on a loaded machine, is left alone — detaching it would not
 /// give its scheduler a CPU, only run its code alongside the others' — and a thread just waking from a GC pause (which
 /// stops the monitor too) is not taken for a blocked one. A late look (a busy VM) delays a rescue, never prevents it.
@@ -24,7 +24,7 @@ internal static class BlockedSchedulerMonitor
     /// platform's process-wide barrier can carry the detach handshake (otherwise it stays off: fail closed).</summary>
     public static void StartIfEnabled(Scheduler[] schedulers, TimeSpan threshold)
     {
-        if (threshold <= TimeSpan.Zero || !ProcessBarrier.IsReliable())
+        if (threshold <= TimeSpan.Zero || !CurrentPlatform.Inspector.IsProcessBarrierReliable())
         {
             return;
         }
@@ -60,11 +60,11 @@ internal static class BlockedSchedulerMonitor
                 }
 
                 // The same step as at the last look: is its thread asleep in the kernel, now and at the last look too?
-                bool blocked = holder.ThreadId != 0 && ThreadActivity.IsBlocked(holder.ThreadId);
+                bool blocked = holder.ThreadId != 0 && CurrentPlatform.Inspector.IsBlocked(holder.ThreadId);
                 if (blocked && seen[i].BlockedAtLastLook && now - seen[i].SinceMs >= thresholdMs)
                 {
                     holder.BlockedSinceMs = seen[i].SinceMs;
-                    holder.BlockedIn = ThreadActivity.BlockedIn(holder.ThreadId);
+                    holder.BlockedIn = CurrentPlatform.Inspector.BlockedIn(holder.ThreadId);
                     schedulers[i].TryRescue(holder, word);
                     seen[i] = default;
                     continue;

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Co.Platform;
-using Co.Platform.Linux;
 using Co.Scheduling;
 using Co.Waiting;
 
@@ -80,7 +79,7 @@ public sealed partial class Scheduler
         _stackSize = options.SyncStackSize;
         _pinCpu = pinCpu;
         _spareIdleTimeoutMs = (long)options.SpareThreadIdleTimeout.TotalMilliseconds;
-        _poller = new EpollPoller(Net.PollDescriptorTable.Instance);
+        _poller = CurrentPlatform.Sockets.CreatePoller(Net.PollDescriptorTable.Instance);
     }
 
     /// <summary>The scheduler's timers; holder only.</summary>
@@ -157,7 +156,7 @@ public sealed partial class Scheduler
         // While it schedules, the thread runs runtime code: hook gates must let its calls through. Its coroutine's
         // flags come back when it does.
         int flags = *me.HookFlags;
-        *me.HookFlags = flags & ~HookThreadState.RunningCoroutine;
+        *me.HookFlags = flags & ~Platform.HookFlags.RunningCoroutine;
         LeaveCoroutineCode(me); // a thread the monitor detached rejoins before it schedules
         ParkCore(me);
         EnterCoroutineCode(me);
@@ -315,7 +314,7 @@ public sealed partial class Scheduler
         }
 
         // Hook gates divert blocking calls only while coroutine code runs; the loop's own calls pass straight through.
-        *me.HookFlags = owner is null ? 0 : HookThreadState.RunningCoroutine;
+        *me.HookFlags = owner is null ? 0 : Platform.HookFlags.RunningCoroutine;
         _switches++;
         if (owner is not null)
         {

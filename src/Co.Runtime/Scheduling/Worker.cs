@@ -1,4 +1,4 @@
-using Co.Platform.Linux;
+using Co.Platform;
 using Co.Waiting;
 
 namespace Co.Scheduling;
@@ -96,7 +96,7 @@ internal sealed unsafe class Worker : IRunnable
     /// <summary>Set when the worker left its scheduler (idle spare timed out, or the scheduler stopped).</summary>
     internal bool Retired { get; set; }
 
-    /// <summary>This thread's word of <see cref="HookThreadState"/> flags (native memory, read by hook gates).</summary>
+    /// <summary>This thread's word of <see cref="Co.Platform.HookFlags"/> flags (native memory, read by hook gates).</summary>
     internal int* HookFlags { get; private set; }
 
     CoroutineBase? IRunnable.Owner => null;
@@ -120,16 +120,16 @@ internal sealed unsafe class Worker : IRunnable
     private void ThreadMain(int pinCpu)
     {
         t_current = this;
-        ThreadId = ThreadActivity.CurrentThreadId();
-        HookFlags = HookThreadState.Attach();
+        ThreadId = CurrentPlatform.Threads.CurrentThreadId();
+        HookFlags = CurrentPlatform.HookFlags.Attach();
         if (pinCpu >= 0)
         {
-            CpuAffinity.PinCurrentThread(pinCpu);
+            CurrentPlatform.Threads.PinCurrentThread(pinCpu);
         }
 
         Parker.Park();
         Scheduler.RunLoop(this);
-        HookThreadState.Detach(HookFlags);
+        CurrentPlatform.HookFlags.Detach(HookFlags);
         HookFlags = null;
     }
 }
