@@ -1,6 +1,6 @@
 using System.Net;
 using Co.Net;
-using Co.Platform.Linux;
+using Co.Platform;
 using Co.Scheduling;
 using Co.Waiting;
 
@@ -23,7 +23,7 @@ public static partial class Sock
         peer = null;
         if (!ToInt(fd, out int descriptor))
         {
-            return Fail(coroutine, Errno.EBADF);
+            return Fail(coroutine, SocketCodes.BadDescriptor);
         }
 
         Span<byte> address = stackalloc byte[SocketAddressCodec.MaxLength];
@@ -49,7 +49,7 @@ public static partial class Sock
         Worker worker = RequireCoroutineWorker(nameof(Connect), ms, out CoroutineBase coroutine);
         if (!ToInt(fd, out int descriptor))
         {
-            return Fail(coroutine, Errno.EBADF);
+            return Fail(coroutine, SocketCodes.BadDescriptor);
         }
 
         Span<byte> sockaddr = stackalloc byte[SocketAddressCodec.MaxLength];
@@ -72,7 +72,7 @@ public static partial class Sock
 
         if (!ToInt(fd, out int descriptor))
         {
-            return new ValueTask<nint>(Fail(coroutine, Errno.EBADF));
+            return new ValueTask<nint>(Fail(coroutine, SocketCodes.BadDescriptor));
         }
 
         int error = SocketOps.Accept(descriptor, default, out _, out int accepted);
@@ -101,7 +101,7 @@ public static partial class Sock
 
         if (!ToInt(fd, out int descriptor))
         {
-            return new ValueTask<int>(Fail(coroutine, Errno.EBADF));
+            return new ValueTask<int>(Fail(coroutine, SocketCodes.BadDescriptor));
         }
 
         Span<byte> sockaddr = stackalloc byte[SocketAddressCodec.MaxLength];

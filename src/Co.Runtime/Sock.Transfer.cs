@@ -1,7 +1,7 @@
 using System.Net;
 using System.Runtime.InteropServices;
 using Co.Net;
-using Co.Platform.Linux;
+using Co.Platform;
 using Co.Scheduling;
 using Co.Waiting;
 
@@ -18,7 +18,7 @@ public static partial class Sock
         Worker worker = RequireCoroutineWorker(nameof(Recv), ms, out CoroutineBase coroutine);
         if (!ToInt(fd, out int descriptor))
         {
-            return Fail(coroutine, Errno.EBADF);
+            return Fail(coroutine, SocketCodes.BadDescriptor);
         }
 
         // With a zero timeout the caller asks "anything now?": always ask the kernel.
@@ -41,7 +41,7 @@ public static partial class Sock
         Worker worker = RequireCoroutineWorker(nameof(RecvN), ms, out CoroutineBase coroutine);
         if (!ToInt(fd, out int descriptor))
         {
-            return Fail(coroutine, Errno.EBADF);
+            return Fail(coroutine, SocketCodes.BadDescriptor);
         }
 
         var attempt = new RecvNAttempt(descriptor, buffer, DeadlineOf(ms));
@@ -63,7 +63,7 @@ public static partial class Sock
         from = null;
         if (!ToInt(fd, out int descriptor))
         {
-            return Fail(coroutine, Errno.EBADF);
+            return Fail(coroutine, SocketCodes.BadDescriptor);
         }
 
         Span<byte> address = stackalloc byte[SocketAddressCodec.MaxLength];
@@ -85,7 +85,7 @@ public static partial class Sock
         Worker worker = RequireCoroutineWorker(nameof(Send), ms, out CoroutineBase coroutine);
         if (!ToInt(fd, out int descriptor))
         {
-            return Fail(coroutine, Errno.EBADF);
+            return Fail(coroutine, SocketCodes.BadDescriptor);
         }
 
         var attempt = new SendAllAttempt(descriptor, buffer, DeadlineOf(ms));
@@ -108,7 +108,7 @@ public static partial class Sock
         Worker worker = RequireCoroutineWorker(nameof(SendTo), ms, out CoroutineBase coroutine);
         if (!ToInt(fd, out int descriptor))
         {
-            return Fail(coroutine, Errno.EBADF);
+            return Fail(coroutine, SocketCodes.BadDescriptor);
         }
 
         Span<byte> address = stackalloc byte[SocketAddressCodec.MaxLength];
@@ -130,7 +130,7 @@ public static partial class Sock
 
         if (!ToInt(fd, out int descriptor))
         {
-            return new ValueTask<int>(Fail(coroutine, Errno.EBADF));
+            return new ValueTask<int>(Fail(coroutine, SocketCodes.BadDescriptor));
         }
 
         PollDescriptor? polled = ms == 0 ? null : PollDescriptorTable.Instance.Find(descriptor);
@@ -151,7 +151,7 @@ public static partial class Sock
 
         if (!ToInt(fd, out int descriptor))
         {
-            return new ValueTask<int>(Fail(coroutine, Errno.EBADF));
+            return new ValueTask<int>(Fail(coroutine, SocketCodes.BadDescriptor));
         }
 
         int done = 0;
@@ -172,7 +172,7 @@ public static partial class Sock
 
         if (!ToInt(fd, out int descriptor))
         {
-            return new ValueTask<int>(Fail(coroutine, Errno.EBADF));
+            return new ValueTask<int>(Fail(coroutine, SocketCodes.BadDescriptor));
         }
 
         int done = 0;

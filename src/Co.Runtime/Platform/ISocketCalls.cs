@@ -32,4 +32,8 @@ internal interface ISocketCalls
 
     /// <summary>After writability: the outcome of a connect in progress (0, WouldBlock if still pending, or its error).</summary>
     int ConnectResult(int fd);
+
+    /// <summary>Whether <paramref name="fd"/> is readable (<paramref name="read"/>) or writable now, or has an error or
+    /// hang-up to report: a zero-timeout poll.</summary>
+    bool IsReadyNow(int fd, bool read);
 }

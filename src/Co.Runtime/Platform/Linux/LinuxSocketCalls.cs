@@ -180,4 +180,6 @@ internal sealed unsafe class LinuxSocketCalls : ISocketCalls
         int error = Marshal.GetLastPInvokeError();
         return error == Errno.ENOTCONN ? Errno.EAGAIN : error;
     }
+
+    public bool IsReadyNow(int fd, bool read) => SocketCalls.IsReadyNow(fd, read);
 }
