@@ -19,7 +19,7 @@ public static partial class Sock
     /// <exception cref="InvalidOperationException">Called outside a coroutine.</exception>
     public static nint Accept(nint fd, out IPEndPoint? peer)
     {
-        Worker worker = RequireCoroutineWorker(nameof(Accept), -1, out CoroutineBase coroutine);
+        RequireCoroutineWorker(nameof(Accept), -1, out CoroutineBase coroutine);
         peer = null;
         if (!ToInt(fd, out int descriptor))
         {
@@ -28,7 +28,7 @@ public static partial class Sock
 
         Span<byte> address = stackalloc byte[SocketAddressCodec.MaxLength];
         var attempt = new AcceptAttempt(descriptor, address);
-        IoResult result = ReadinessLoop.Run(worker, descriptor, read: true, ref attempt, attempt.Attempt());
+        IoResult result = ReadinessLoop.Run(descriptor, read: true, ref attempt, attempt.Attempt());
         if (!result.IsDone)
         {
             return FailWith(coroutine, result);
@@ -46,7 +46,7 @@ public static partial class Sock
     public static int Connect(nint fd, IPEndPoint address, int ms = -1)
     {
         ArgumentNullException.ThrowIfNull(address);
-        Worker worker = RequireCoroutineWorker(nameof(Connect), ms, out CoroutineBase coroutine);
+        RequireCoroutineWorker(nameof(Connect), ms, out CoroutineBase coroutine);
         if (!ToInt(fd, out int descriptor))
         {
             return Fail(coroutine, SocketCodes.BadDescriptor);
@@ -56,7 +56,7 @@ public static partial class Sock
         int length = SocketAddressCodec.Write(address, sockaddr);
         int error = SocketOps.StartConnect(descriptor, sockaddr[..length]);
         var completion = new ConnectCompletion(descriptor, DeadlineOf(ms));
-        return Finish(coroutine, ReadinessLoop.Run(worker, descriptor, read: false, ref completion, IoResult.FromAttempt(error, 0)));
+        return Finish(coroutine, ReadinessLoop.Run(descriptor, read: false, ref completion, IoResult.FromAttempt(error, 0)));
     }
 
     /// <summary>The async form of <see cref="Accept(nint)"/>, for async coroutines.</summary>

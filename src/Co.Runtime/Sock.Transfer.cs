@@ -15,7 +15,7 @@ public static partial class Sock
     /// <exception cref="InvalidOperationException">Called outside a coroutine.</exception>
     public static int Recv(nint fd, Span<byte> buffer, int ms = -1)
     {
-        Worker worker = RequireCoroutineWorker(nameof(Recv), ms, out CoroutineBase coroutine);
+        RequireCoroutineWorker(nameof(Recv), ms, out CoroutineBase coroutine);
         if (!ToInt(fd, out int descriptor))
         {
             return Fail(coroutine, SocketCodes.BadDescriptor);
@@ -23,7 +23,7 @@ public static partial class Sock
 
         // With a zero timeout the caller asks "anything now?": always ask the kernel.
         var attempt = new RecvAttempt(descriptor, buffer, hinted: ms != 0, DeadlineOf(ms));
-        return Finish(coroutine, ReadinessLoop.Run(worker, descriptor, read: true, ref attempt, attempt.Attempt()));
+        return Finish(coroutine, ReadinessLoop.Run(descriptor, read: true, ref attempt, attempt.Attempt()));
     }
 
     /// <summary>As <see cref="Recv(nint, Span{byte}, int)"/>, into <paramref name="count"/> bytes of
@@ -38,14 +38,14 @@ public static partial class Sock
     /// <exception cref="InvalidOperationException">Called outside a coroutine.</exception>
     public static int RecvN(nint fd, Span<byte> buffer, int ms = -1)
     {
-        Worker worker = RequireCoroutineWorker(nameof(RecvN), ms, out CoroutineBase coroutine);
+        RequireCoroutineWorker(nameof(RecvN), ms, out CoroutineBase coroutine);
         if (!ToInt(fd, out int descriptor))
         {
             return Fail(coroutine, SocketCodes.BadDescriptor);
         }
 
         var attempt = new RecvNAttempt(descriptor, buffer, DeadlineOf(ms));
-        return Finish(coroutine, ReadinessLoop.Run(worker, descriptor, read: true, ref attempt, attempt.Attempt()));
+        return Finish(coroutine, ReadinessLoop.Run(descriptor, read: true, ref attempt, attempt.Attempt()));
     }
 
     /// <summary>As <see cref="RecvN(nint, Span{byte}, int)"/>, into a slice of <paramref name="buffer"/>.</summary>
@@ -59,7 +59,7 @@ public static partial class Sock
     /// <exception cref="InvalidOperationException">Called outside a coroutine.</exception>
     public static int RecvFrom(nint fd, Span<byte> buffer, out IPEndPoint? from, int ms = -1)
     {
-        Worker worker = RequireCoroutineWorker(nameof(RecvFrom), ms, out CoroutineBase coroutine);
+        RequireCoroutineWorker(nameof(RecvFrom), ms, out CoroutineBase coroutine);
         from = null;
         if (!ToInt(fd, out int descriptor))
         {
@@ -68,7 +68,7 @@ public static partial class Sock
 
         Span<byte> address = stackalloc byte[SocketAddressCodec.MaxLength];
         var attempt = new RecvFromAttempt(descriptor, buffer, address, DeadlineOf(ms));
-        IoResult result = ReadinessLoop.Run(worker, descriptor, read: true, ref attempt, attempt.Attempt());
+        IoResult result = ReadinessLoop.Run(descriptor, read: true, ref attempt, attempt.Attempt());
         if (result.IsDone)
         {
             from = SocketAddressCodec.Read(address, attempt.AddressLength);
@@ -82,14 +82,14 @@ public static partial class Sock
     /// <exception cref="InvalidOperationException">Called outside a coroutine.</exception>
     public static int Send(nint fd, ReadOnlySpan<byte> buffer, int ms = -1)
     {
-        Worker worker = RequireCoroutineWorker(nameof(Send), ms, out CoroutineBase coroutine);
+        RequireCoroutineWorker(nameof(Send), ms, out CoroutineBase coroutine);
         if (!ToInt(fd, out int descriptor))
         {
             return Fail(coroutine, SocketCodes.BadDescriptor);
         }
 
         var attempt = new SendAllAttempt(descriptor, buffer, DeadlineOf(ms));
-        return Finish(coroutine, ReadinessLoop.Run(worker, descriptor, read: false, ref attempt, attempt.Attempt()));
+        return Finish(coroutine, ReadinessLoop.Run(descriptor, read: false, ref attempt, attempt.Attempt()));
     }
 
     /// <summary>As <see cref="Send(nint, ReadOnlySpan{byte}, int)"/>, from a slice of <paramref name="buffer"/>.</summary>
@@ -105,7 +105,7 @@ public static partial class Sock
     /// <exception cref="InvalidOperationException">Called outside a coroutine.</exception>
     public static int SendTo(nint fd, ReadOnlySpan<byte> buffer, IPEndPoint? to, int ms = -1)
     {
-        Worker worker = RequireCoroutineWorker(nameof(SendTo), ms, out CoroutineBase coroutine);
+        RequireCoroutineWorker(nameof(SendTo), ms, out CoroutineBase coroutine);
         if (!ToInt(fd, out int descriptor))
         {
             return Fail(coroutine, SocketCodes.BadDescriptor);
@@ -114,7 +114,7 @@ public static partial class Sock
         Span<byte> address = stackalloc byte[SocketAddressCodec.MaxLength];
         int addressLength = to is null ? 0 : SocketAddressCodec.Write(to, address);
         var attempt = new SendToAttempt(descriptor, buffer, address[..addressLength], DeadlineOf(ms));
-        return Finish(coroutine, ReadinessLoop.Run(worker, descriptor, read: false, ref attempt, attempt.Attempt()));
+        return Finish(coroutine, ReadinessLoop.Run(descriptor, read: false, ref attempt, attempt.Attempt()));
     }
 
     /// <summary>The async form of <see cref="Recv(nint, Span{byte}, int)"/>, for async coroutines.</summary>

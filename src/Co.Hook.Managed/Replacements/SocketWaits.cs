@@ -80,7 +80,7 @@ internal static unsafe partial class SocketWaits
     private static SocketError WaitThenCheck(int fd, bool read, long deadline)
     {
         var check = new ReadinessCheck(fd, read, deadline);
-        IoResult result = ReadinessLoop.Run(Worker.Current!, fd, read, ref check, IoResult.WouldBlock, verifyRegistration: true);
+        IoResult result = ReadinessLoop.Run(fd, read, ref check, IoResult.WouldBlock, verifyRegistration: true);
         return result.Status != IoStatus.TimedOut || ReadyNow(fd, read) ? SocketError.Success : SocketError.TimedOut;
     }
 

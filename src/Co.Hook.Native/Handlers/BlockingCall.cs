@@ -93,7 +93,7 @@ internal static unsafe partial class BlockingCall
             }
 
             var completion = new ConnectCompletion(fd, SocketDeadline(fd, read: false));
-            IoResult result = ReadinessLoop.Run(Worker.Current!, fd, read: false, ref completion, IoResult.WouldBlock, verifyRegistration: true);
+            IoResult result = ReadinessLoop.Run(fd, read: false, ref completion, IoResult.WouldBlock, verifyRegistration: true);
             return result.ErrorCode(timedOut: Errno.EINPROGRESS);
         }
         finally

@@ -69,7 +69,7 @@ internal static unsafe partial class ConnectionHandlers
         }
 
         var attempt = new PendingConnection(fd, addressLength);
-        IoResult result = ReadinessLoop.Run(Worker.Current!, fd, read: true, ref attempt, IoResult.WouldBlock, verifyRegistration: true);
+        IoResult result = ReadinessLoop.Run(fd, read: true, ref attempt, IoResult.WouldBlock, verifyRegistration: true);
         return result.IsDone ? Tracked(accept()) : BlockingCall.FailWith(result);
     }
 

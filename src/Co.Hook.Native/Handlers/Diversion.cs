@@ -8,8 +8,7 @@ namespace Co.Hook.Handlers;
 /// The common body of the data-transfer handlers (recv/send families, read/write, readv/writev): a call that would
 /// block becomes non-blocking attempts (MSG_DONTWAIT) separated by waits on the runtime's poller — the runtime's
 /// <see cref="ReadinessLoop"/>, with errno as the edge's convention — so only the coroutine waits; every other call goes
-/// to the original as is. Generic over the call so each handler's arguments travel in a
-/// struct, without allocation.
+/// to the original as is. Generic over the call so each handler's arguments travel in a struct, without allocation.
 /// </summary>
 internal static class Diversion
 {
@@ -35,7 +34,7 @@ internal static class Diversion
         }
 
         var attempt = new DivertedAttempt<TCall>(fd, flags, read, call);
-        IoResult result = ReadinessLoop.Run(Worker.Current!, fd, read, ref attempt, attempt.Attempt(), verifyRegistration: true);
+        IoResult result = ReadinessLoop.Run(fd, read, ref attempt, attempt.Attempt(), verifyRegistration: true);
         return result.IsDone ? (nint)result.Value : BlockingCall.FailWith(result);
     }
 
@@ -54,7 +53,7 @@ internal static class Diversion
         }
 
         var attempt = new FullSendAttempt<TCall>(fd, flags, length, call);
-        IoResult result = ReadinessLoop.Run(Worker.Current!, fd, read: false, ref attempt, attempt.Attempt(), verifyRegistration: true);
+        IoResult result = ReadinessLoop.Run(fd, read: false, ref attempt, attempt.Attempt(), verifyRegistration: true);
         if (result.IsDone)
         {
             return (nint)result.Value;

@@ -31,13 +31,14 @@ internal static class ReadinessLoop
     /// wait's TimedOut, Closed or Failed (the descriptor cannot be polled). Callers that cannot vouch that every close
     /// of the descriptor went through the runtime pass <paramref name="verifyRegistration"/>.
     /// </summary>
-    internal static IoResult Run<TAttempt>(Worker worker, int fd, bool read, ref TAttempt attempt, IoResult first, bool verifyRegistration = false)
+    internal static IoResult Run<TAttempt>(int fd, bool read, ref TAttempt attempt, IoResult first, bool verifyRegistration = false)
         where TAttempt : IReadinessAttempt, allows ref struct
     {
         IoResult result = first;
         while (!IsFinal(ref attempt, result))
         {
-            IoResult wait = IoWaits.WaitReady(worker, fd, read, attempt.Deadline(), verifyRegistration);
+            // The worker is read only here, so a call that never waits pays nothing for the loop.
+            IoResult wait = IoWaits.WaitReady(Worker.Current!, fd, read, attempt.Deadline(), verifyRegistration);
             if (!wait.IsDone)
             {
                 return wait;

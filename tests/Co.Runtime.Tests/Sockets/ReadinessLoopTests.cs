@@ -17,7 +17,7 @@ public class ReadinessLoopTests
             var attempt = new ScriptedAttempt(waits: true);
 
             // No worker: a wait would throw, so returning shows the loop neither waited nor attempted again.
-            IoResult result = ReadinessLoop.Run(null!, -1, read: true, ref attempt, first);
+            IoResult result = ReadinessLoop.Run(-1, read: true, ref attempt, first);
 
             Assert.Equal(first.Status, result.Status);
             Assert.Equal(first.Value, result.Value);
@@ -31,7 +31,7 @@ public class ReadinessLoopTests
     {
         var attempt = new ScriptedAttempt(waits: false);
 
-        IoResult result = ReadinessLoop.Run(null!, -1, read: true, ref attempt, IoResult.WouldBlock);
+        IoResult result = ReadinessLoop.Run(-1, read: true, ref attempt, IoResult.WouldBlock);
 
         Assert.Equal(IoStatus.WouldBlock, result.Status);
         Assert.Equal(Err.EAGAIN, result.ErrorCode(timedOut: Err.ETIMEDOUT));
@@ -47,7 +47,7 @@ public class ReadinessLoopTests
         {
             // The first attempt after readiness finds nothing (as when another reader took the data): wait again.
             var attempt = new ScriptedAttempt(waits: true, IoResult.WouldBlock, IoResult.Done(7));
-            IoResult final = ReadinessLoop.Run(Worker.Current!, (int)p.Server, read: true, ref attempt, IoResult.WouldBlock);
+            IoResult final = ReadinessLoop.Run((int)p.Server, read: true, ref attempt, IoResult.WouldBlock);
             return (final, attempt.Attempts);
         }, CoRun.S(0));
         await CoRun.Sync(() =>
@@ -70,7 +70,7 @@ public class ReadinessLoopTests
         (IoResult result, int attempts) = await CoRun.Sync(() =>
         {
             var attempt = new ScriptedAttempt(waits: true) { DeadlineTicks = Clock.DeadlineAfter(30) };
-            IoResult final = ReadinessLoop.Run(Worker.Current!, (int)p.Server, read: true, ref attempt, IoResult.WouldBlock);
+            IoResult final = ReadinessLoop.Run((int)p.Server, read: true, ref attempt, IoResult.WouldBlock);
             return (final, attempt.Attempts);
         });
 
