@@ -1,5 +1,5 @@
 using Co.Net;
-using Co.Platform.Linux;
+using Co.Platform;
 using Co.Scheduling;
 using Co.Waiting;
 
@@ -42,10 +42,10 @@ public sealed class IoEvent
     public bool Wait(int ms = -1)
     {
         Worker worker = Sock.RequireCoroutineWorker(nameof(IoEvent) + "." + nameof(Wait), ms, out CoroutineBase coroutine);
-        int error = !Sock.ToInt(_fd, out int fd) ? Errno.EBADF
+        int error = !Sock.ToInt(_fd, out int fd) ? SocketCodes.BadDescriptor
             : !Registered(worker, fd, out error) ? error
-            : SocketCalls.IsReadyNow(fd, _read) ? 0
-            : IoWaits.WaitReady(worker, fd, _read, Sock.DeadlineOf(ms));
+            : CurrentPlatform.Sockets.IsReadyNow(fd, _read) ? 0
+            : IoWaits.WaitReady(worker, fd, _read, Sock.DeadlineOf(ms)).ErrorCode(timedOut: SocketCodes.TimedOut);
         if (error != 0)
         {
             Sock.Fail(coroutine, error);
@@ -70,7 +70,7 @@ public sealed class IoEvent
 
         if (!Sock.ToInt(_fd, out int fd))
         {
-            Sock.Fail(coroutine, Errno.EBADF);
+            Sock.Fail(coroutine, SocketCodes.BadDescriptor);
             return new ValueTask<bool>(false);
         }
 
@@ -80,16 +80,16 @@ public sealed class IoEvent
             return new ValueTask<bool>(false);
         }
 
-        if (SocketCalls.IsReadyNow(fd, _read))
+        if (CurrentPlatform.Sockets.IsReadyNow(fd, _read))
         {
             Sock.Succeed(coroutine, 0);
             return new ValueTask<bool>(true);
         }
 
-        AsyncWaitNode? node = IoWaits.BeginWait(worker, coroutine, fd, _read, IoOperation.OperationKind.Readiness, default, 0, ms, cancellationToken, out error);
+        AsyncWaitNode? node = IoWaits.BeginWait(worker, coroutine, fd, _read, IoOperation.OperationKind.Readiness, default, 0, ms, cancellationToken, out IoResult failure);
         if (node is null)
         {
-            Sock.Fail(coroutine, error);
+            Sock.FailWith(coroutine, failure);
             return new ValueTask<bool>(false);
         }
 

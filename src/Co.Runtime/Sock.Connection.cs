@@ -1,6 +1,6 @@
 using System.Net;
 using Co.Net;
-using Co.Platform.Linux;
+using Co.Platform;
 using Co.Scheduling;
 using Co.Waiting;
 
@@ -19,28 +19,23 @@ public static partial class Sock
     /// <exception cref="InvalidOperationException">Called outside a coroutine.</exception>
     public static nint Accept(nint fd, out IPEndPoint? peer)
     {
-        Worker worker = RequireCoroutineWorker(nameof(Accept), -1, out CoroutineBase coroutine);
+        RequireCoroutineWorker(nameof(Accept), -1, out CoroutineBase coroutine);
         peer = null;
         if (!ToInt(fd, out int descriptor))
         {
-            return Fail(coroutine, Errno.EBADF);
+            return Fail(coroutine, SocketCodes.BadDescriptor);
         }
 
         Span<byte> address = stackalloc byte[SocketAddressCodec.MaxLength];
-        while (true)
+        var attempt = new AcceptAttempt(descriptor, address);
+        IoResult result = ReadinessLoop.Run(descriptor, read: true, ref attempt, attempt.Attempt());
+        if (!result.IsDone)
         {
-            int error = SocketOps.Accept(descriptor, address, out int addressLength, out int accepted);
-            if (error == 0)
-            {
-                peer = SocketAddressCodec.Read(address, addressLength);
-                return Succeed(coroutine, (nint)accepted);
-            }
-
-            if (error != Errno.EAGAIN || (error = IoWaits.WaitReady(worker, descriptor, read: true, long.MaxValue)) != 0)
-            {
-                return Fail(coroutine, error);
-            }
+            return FailWith(coroutine, result);
         }
+
+        peer = SocketAddressCodec.Read(address, attempt.AddressLength);
+        return Succeed(coroutine, (nint)result.Value);
     }
 
     /// <summary>Connects the non-blocking socket <paramref name="fd"/> to <paramref name="address"/> (co's
@@ -51,26 +46,17 @@ public static partial class Sock
     public static int Connect(nint fd, IPEndPoint address, int ms = -1)
     {
         ArgumentNullException.ThrowIfNull(address);
-        Worker worker = RequireCoroutineWorker(nameof(Connect), ms, out CoroutineBase coroutine);
+        RequireCoroutineWorker(nameof(Connect), ms, out CoroutineBase coroutine);
         if (!ToInt(fd, out int descriptor))
         {
-            return Fail(coroutine, Errno.EBADF);
+            return Fail(coroutine, SocketCodes.BadDescriptor);
         }
 
         Span<byte> sockaddr = stackalloc byte[SocketAddressCodec.MaxLength];
         int length = SocketAddressCodec.Write(address, sockaddr);
         int error = SocketOps.StartConnect(descriptor, sockaddr[..length]);
-        long deadline = DeadlineOf(ms);
-        while (error == Errno.EAGAIN)
-        {
-            error = IoWaits.WaitReady(worker, descriptor, read: false, deadline);
-            if (error == 0)
-            {
-                error = SocketOps.ConnectResult(descriptor);
-            }
-        }
-
-        return error == 0 ? Succeed(coroutine, 0) : Fail(coroutine, error);
+        var completion = new ConnectCompletion(descriptor, DeadlineOf(ms));
+        return Finish(coroutine, ReadinessLoop.Run(descriptor, read: false, ref completion, IoResult.FromAttempt(error, 0)));
     }
 
     /// <summary>The async form of <see cref="Accept(nint)"/>, for async coroutines.</summary>
@@ -86,19 +72,18 @@ public static partial class Sock
 
         if (!ToInt(fd, out int descriptor))
         {
-            return new ValueTask<nint>(Fail(coroutine, Errno.EBADF));
+            return new ValueTask<nint>(Fail(coroutine, SocketCodes.BadDescriptor));
         }
 
         int error = SocketOps.Accept(descriptor, default, out _, out int accepted);
-        if (error == 0)
+        IoResult result = ReadinessLoop.Begin(
+            worker, coroutine, descriptor, read: true, IoResult.FromAttempt(error, accepted), IoOperation.OperationKind.Accept, default, 0, -1, cancellationToken, out AsyncWaitNode? node);
+        if (node is not null)
         {
-            return new ValueTask<nint>(Succeed(coroutine, (nint)accepted));
+            return new ValueTask<nint>(node, node.Token);
         }
 
-        AsyncWaitNode? node = error == Errno.EAGAIN
-            ? IoWaits.BeginWait(worker, coroutine, descriptor, read: true, IoOperation.OperationKind.Accept, default, 0, -1, cancellationToken, out error)
-            : null;
-        return node is null ? new ValueTask<nint>(Fail(coroutine, error)) : new ValueTask<nint>(node, node.Token);
+        return new ValueTask<nint>(result.IsDone ? Succeed(coroutine, (nint)result.Value) : FailWith(coroutine, result));
     }
 
     /// <summary>The async form of <see cref="Connect(nint, IPEndPoint, int)"/>, for async coroutines.</summary>
@@ -116,17 +101,12 @@ public static partial class Sock
 
         if (!ToInt(fd, out int descriptor))
         {
-            return new ValueTask<int>(Fail(coroutine, Errno.EBADF));
+            return new ValueTask<int>(Fail(coroutine, SocketCodes.BadDescriptor));
         }
 
         Span<byte> sockaddr = stackalloc byte[SocketAddressCodec.MaxLength];
         int length = SocketAddressCodec.Write(address, sockaddr);
         int error = SocketOps.StartConnect(descriptor, sockaddr[..length]);
-        if (error == 0)
-        {
-            return new ValueTask<int>(Succeed(coroutine, 0));
-        }
-
-        return AwaitTransfer(worker, coroutine, descriptor, error, read: false, IoOperation.OperationKind.Connect, default, 0, ms, cancellationToken);
+        return AwaitTransfer(worker, coroutine, descriptor, IoResult.FromAttempt(error, 0), read: false, IoOperation.OperationKind.Connect, default, 0, ms, cancellationToken);
     }
 }

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Runtime.InteropServices;
 using Co.Net;
-using Co.Platform.Linux;
+using Co.Platform;
 using Co.Scheduling;
 using Co.Waiting;
 
@@ -15,31 +15,15 @@ public static partial class Sock
     /// <exception cref="InvalidOperationException">Called outside a coroutine.</exception>
     public static int Recv(nint fd, Span<byte> buffer, int ms = -1)
     {
-        Worker worker = RequireCoroutineWorker(nameof(Recv), ms, out CoroutineBase coroutine);
+        RequireCoroutineWorker(nameof(Recv), ms, out CoroutineBase coroutine);
         if (!ToInt(fd, out int descriptor))
         {
-            return Fail(coroutine, Errno.EBADF);
+            return Fail(coroutine, SocketCodes.BadDescriptor);
         }
-
-        long deadline = DeadlineOf(ms);
 
         // With a zero timeout the caller asks "anything now?": always ask the kernel.
-        PollDescriptor? polled = ms == 0 ? null : PollDescriptorTable.Instance.Find(descriptor);
-        while (true)
-        {
-            int error = SocketOps.RecvWithHint(descriptor, polled, buffer, out int received);
-            if (error == 0)
-            {
-                return Succeed(coroutine, received);
-            }
-
-            if (error != Errno.EAGAIN || (error = IoWaits.WaitReady(worker, descriptor, read: true, deadline)) != 0)
-            {
-                return Fail(coroutine, error);
-            }
-
-            polled ??= ms == 0 ? null : PollDescriptorTable.Instance.Find(descriptor);
-        }
+        var attempt = new RecvAttempt(descriptor, buffer, hinted: ms != 0, DeadlineOf(ms));
+        return Finish(coroutine, ReadinessLoop.Run(descriptor, read: true, ref attempt, attempt.Attempt()));
     }
 
     /// <summary>As <see cref="Recv(nint, Span{byte}, int)"/>, into <paramref name="count"/> bytes of
@@ -54,27 +38,14 @@ public static partial class Sock
     /// <exception cref="InvalidOperationException">Called outside a coroutine.</exception>
     public static int RecvN(nint fd, Span<byte> buffer, int ms = -1)
     {
-        Worker worker = RequireCoroutineWorker(nameof(RecvN), ms, out CoroutineBase coroutine);
+        RequireCoroutineWorker(nameof(RecvN), ms, out CoroutineBase coroutine);
         if (!ToInt(fd, out int descriptor))
         {
-            return Fail(coroutine, Errno.EBADF);
+            return Fail(coroutine, SocketCodes.BadDescriptor);
         }
 
-        long deadline = DeadlineOf(ms);
-        int done = 0;
-        while (true)
-        {
-            int error = SocketOps.RecvN(descriptor, buffer, ref done, out int received);
-            if (error == 0)
-            {
-                return Succeed(coroutine, received);
-            }
-
-            if (error != Errno.EAGAIN || (error = IoWaits.WaitReady(worker, descriptor, read: true, deadline)) != 0)
-            {
-                return Fail(coroutine, error);
-            }
-        }
+        var attempt = new RecvNAttempt(descriptor, buffer, DeadlineOf(ms));
+        return Finish(coroutine, ReadinessLoop.Run(descriptor, read: true, ref attempt, attempt.Attempt()));
     }
 
     /// <summary>As <see cref="RecvN(nint, Span{byte}, int)"/>, into a slice of <paramref name="buffer"/>.</summary>
@@ -88,29 +59,22 @@ public static partial class Sock
     /// <exception cref="InvalidOperationException">Called outside a coroutine.</exception>
     public static int RecvFrom(nint fd, Span<byte> buffer, out IPEndPoint? from, int ms = -1)
     {
-        Worker worker = RequireCoroutineWorker(nameof(RecvFrom), ms, out CoroutineBase coroutine);
+        RequireCoroutineWorker(nameof(RecvFrom), ms, out CoroutineBase coroutine);
         from = null;
         if (!ToInt(fd, out int descriptor))
         {
-            return Fail(coroutine, Errno.EBADF);
+            return Fail(coroutine, SocketCodes.BadDescriptor);
         }
 
         Span<byte> address = stackalloc byte[SocketAddressCodec.MaxLength];
-        long deadline = DeadlineOf(ms);
-        while (true)
+        var attempt = new RecvFromAttempt(descriptor, buffer, address, DeadlineOf(ms));
+        IoResult result = ReadinessLoop.Run(descriptor, read: true, ref attempt, attempt.Attempt());
+        if (result.IsDone)
         {
-            int error = SocketOps.RecvFrom(descriptor, buffer, address, out int addressLength, out int received);
-            if (error == 0)
-            {
-                from = SocketAddressCodec.Read(address, addressLength);
-                return Succeed(coroutine, received);
-            }
-
-            if (error != Errno.EAGAIN || (error = IoWaits.WaitReady(worker, descriptor, read: true, deadline)) != 0)
-            {
-                return Fail(coroutine, error);
-            }
+            from = SocketAddressCodec.Read(address, attempt.AddressLength);
         }
+
+        return Finish(coroutine, result);
     }
 
     /// <summary>Sends all of <paramref name="buffer"/> (co's <c>send</c>), waiting as the send buffer drains.</summary>
@@ -118,27 +82,14 @@ public static partial class Sock
     /// <exception cref="InvalidOperationException">Called outside a coroutine.</exception>
     public static int Send(nint fd, ReadOnlySpan<byte> buffer, int ms = -1)
     {
-        Worker worker = RequireCoroutineWorker(nameof(Send), ms, out CoroutineBase coroutine);
+        RequireCoroutineWorker(nameof(Send), ms, out CoroutineBase coroutine);
         if (!ToInt(fd, out int descriptor))
         {
-            return Fail(coroutine, Errno.EBADF);
+            return Fail(coroutine, SocketCodes.BadDescriptor);
         }
 
-        long deadline = DeadlineOf(ms);
-        int done = 0;
-        while (true)
-        {
-            int error = SocketOps.SendAll(descriptor, buffer, ref done);
-            if (error == 0)
-            {
-                return Succeed(coroutine, buffer.Length);
-            }
-
-            if (error != Errno.EAGAIN || (error = IoWaits.WaitReady(worker, descriptor, read: false, deadline)) != 0)
-            {
-                return Fail(coroutine, error);
-            }
-        }
+        var attempt = new SendAllAttempt(descriptor, buffer, DeadlineOf(ms));
+        return Finish(coroutine, ReadinessLoop.Run(descriptor, read: false, ref attempt, attempt.Attempt()));
     }
 
     /// <summary>As <see cref="Send(nint, ReadOnlySpan{byte}, int)"/>, from a slice of <paramref name="buffer"/>.</summary>
@@ -154,28 +105,16 @@ public static partial class Sock
     /// <exception cref="InvalidOperationException">Called outside a coroutine.</exception>
     public static int SendTo(nint fd, ReadOnlySpan<byte> buffer, IPEndPoint? to, int ms = -1)
     {
-        Worker worker = RequireCoroutineWorker(nameof(SendTo), ms, out CoroutineBase coroutine);
+        RequireCoroutineWorker(nameof(SendTo), ms, out CoroutineBase coroutine);
         if (!ToInt(fd, out int descriptor))
         {
-            return Fail(coroutine, Errno.EBADF);
+            return Fail(coroutine, SocketCodes.BadDescriptor);
         }
 
         Span<byte> address = stackalloc byte[SocketAddressCodec.MaxLength];
         int addressLength = to is null ? 0 : SocketAddressCodec.Write(to, address);
-        long deadline = DeadlineOf(ms);
-        while (true)
-        {
-            int error = SocketOps.SendTo(descriptor, buffer, address[..addressLength], out int sent);
-            if (error == 0)
-            {
-                return Succeed(coroutine, sent);
-            }
-
-            if (error != Errno.EAGAIN || (error = IoWaits.WaitReady(worker, descriptor, read: false, deadline)) != 0)
-            {
-                return Fail(coroutine, error);
-            }
-        }
+        var attempt = new SendToAttempt(descriptor, buffer, address[..addressLength], DeadlineOf(ms));
+        return Finish(coroutine, ReadinessLoop.Run(descriptor, read: false, ref attempt, attempt.Attempt()));
     }
 
     /// <summary>The async form of <see cref="Recv(nint, Span{byte}, int)"/>, for async coroutines.</summary>
@@ -191,17 +130,12 @@ public static partial class Sock
 
         if (!ToInt(fd, out int descriptor))
         {
-            return new ValueTask<int>(Fail(coroutine, Errno.EBADF));
+            return new ValueTask<int>(Fail(coroutine, SocketCodes.BadDescriptor));
         }
 
         PollDescriptor? polled = ms == 0 ? null : PollDescriptorTable.Instance.Find(descriptor);
         int error = SocketOps.RecvWithHint(descriptor, polled, buffer.Span, out int received);
-        if (error == 0)
-        {
-            return new ValueTask<int>(Succeed(coroutine, received));
-        }
-
-        return AwaitTransfer(worker, coroutine, descriptor, error, read: true, IoOperation.OperationKind.Recv, buffer, 0, ms, cancellationToken);
+        return AwaitTransfer(worker, coroutine, descriptor, IoResult.FromAttempt(error, received), read: true, IoOperation.OperationKind.Recv, buffer, 0, ms, cancellationToken);
     }
 
     /// <summary>The async form of <see cref="RecvN(nint, Span{byte}, int)"/>, for async coroutines.</summary>
@@ -217,17 +151,12 @@ public static partial class Sock
 
         if (!ToInt(fd, out int descriptor))
         {
-            return new ValueTask<int>(Fail(coroutine, Errno.EBADF));
+            return new ValueTask<int>(Fail(coroutine, SocketCodes.BadDescriptor));
         }
 
         int done = 0;
         int error = SocketOps.RecvN(descriptor, buffer.Span, ref done, out int received);
-        if (error == 0)
-        {
-            return new ValueTask<int>(Succeed(coroutine, received));
-        }
-
-        return AwaitTransfer(worker, coroutine, descriptor, error, read: true, IoOperation.OperationKind.RecvN, buffer, done, ms, cancellationToken);
+        return AwaitTransfer(worker, coroutine, descriptor, IoResult.FromAttempt(error, received), read: true, IoOperation.OperationKind.RecvN, buffer, done, ms, cancellationToken);
     }
 
     /// <summary>The async form of <see cref="Send(nint, ReadOnlySpan{byte}, int)"/>, for async coroutines.</summary>
@@ -243,28 +172,24 @@ public static partial class Sock
 
         if (!ToInt(fd, out int descriptor))
         {
-            return new ValueTask<int>(Fail(coroutine, Errno.EBADF));
+            return new ValueTask<int>(Fail(coroutine, SocketCodes.BadDescriptor));
         }
 
         int done = 0;
         int error = SocketOps.SendAll(descriptor, buffer.Span, ref done);
-        if (error == 0)
-        {
-            return new ValueTask<int>(Succeed(coroutine, buffer.Length));
-        }
 
         // The operation only reads the buffer; Memory<byte> is how the pooled operation state holds either direction.
         Memory<byte> data = MemoryMarshal.AsMemory(buffer);
-        return AwaitTransfer(worker, coroutine, descriptor, error, read: false, IoOperation.OperationKind.Send, data, done, ms, cancellationToken);
+        return AwaitTransfer(worker, coroutine, descriptor, IoResult.FromAttempt(error, buffer.Length), read: false, IoOperation.OperationKind.Send, data, done, ms, cancellationToken);
     }
 
-    /// <summary>After a first attempt that returned <paramref name="error"/>: fails, or waits for readiness and lets
-    /// the operation finish on the scheduler.</summary>
+    /// <summary>After a first attempt that gave <paramref name="first"/>: its result, or a wait for readiness that lets
+    /// the operation finish on the scheduler (<see cref="ReadinessLoop.Begin"/>).</summary>
     private static ValueTask<int> AwaitTransfer(
         Worker worker,
         CoroutineBase coroutine,
         int descriptor,
-        int error,
+        IoResult first,
         bool read,
         IoOperation.OperationKind operation,
         Memory<byte> buffer,
@@ -272,10 +197,8 @@ public static partial class Sock
         int ms,
         CancellationToken cancellationToken)
     {
-        AsyncWaitNode? node = error == Errno.EAGAIN
-            ? IoWaits.BeginWait(worker, coroutine, descriptor, read, operation, buffer, done, ms, cancellationToken, out error)
-            : null;
-        return node is null ? new ValueTask<int>(Fail(coroutine, error)) : new ValueTask<int>(node, node.Token);
+        IoResult result = ReadinessLoop.Begin(worker, coroutine, descriptor, read, first, operation, buffer, done, ms, cancellationToken, out AsyncWaitNode? node);
+        return node is null ? new ValueTask<int>(Finish(coroutine, result)) : new ValueTask<int>(node, node.Token);
     }
 
     private static Span<byte> Slice(byte[] buffer, int offset, int count)

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Co.Net;
+using Co.Platform;
 using Co.Platform.Linux;
 using Co.Scheduling;
 using Co.Waiting;
@@ -181,6 +182,14 @@ public static partial class Sock
         coroutine.TimedOut = error == Errno.ETIMEDOUT;
         return -1;
     }
+
+    /// <summary>The edge of <see cref="ReadinessLoop"/> for co's calls: records <paramref name="result"/> on
+    /// <paramref name="coroutine"/> and returns its value, or -1 with errno (ETIMEDOUT for a passed deadline).</summary>
+    internal static int Finish(CoroutineBase coroutine, IoResult result) =>
+        result.IsDone ? Succeed(coroutine, (int)result.Value) : FailWith(coroutine, result);
+
+    /// <summary>As <see cref="Fail"/> for a result that is not done.</summary>
+    internal static int FailWith(CoroutineBase coroutine, IoResult result) => Fail(coroutine, result.ErrorCode(timedOut: SocketCodes.TimedOut));
 
     /// <summary>Records a failure of a call that may run anywhere (coroutine or plain thread) and returns -1.</summary>
     private static int FailAnywhere(int error)

@@ -277,7 +277,7 @@ internal static unsafe partial class SocketReplacements
         }
 
         Diversions.Record(hook);
-        return SocketWaits.BlockingUnderneath(socket) || SocketWaits.WaitReady(socket, read, timed: true) ? SocketError.Success : SocketError.TimedOut;
+        return SocketWaits.BlockingUnderneath(socket) ? SocketError.Success : SocketWaits.WaitReady(socket, read, timed: true);
     }
 
     /// <summary>A null test that leaves the compiler's view of the argument alone (it is passed on by reference).</summary>

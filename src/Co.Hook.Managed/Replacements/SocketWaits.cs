@@ -3,7 +3,6 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Co.Hook.Handlers;
 using Co.Net;
-using Co.Platform.Linux;
 using Co.Scheduling;
 
 namespace Co.Hook.Managed.Replacements;
@@ -50,16 +49,17 @@ internal static unsafe partial class SocketWaits
 
     /// <summary>
     /// Parks the coroutine until <paramref name="socket"/> is ready to read (else write), for at most the socket's
-    /// ReceiveTimeout (else SendTimeout) when <paramref name="timed"/>. False when that timeout passed first. A
-    /// descriptor that cannot be polled (closed, disposed) counts as ready: the original then reports it.
+    /// ReceiveTimeout (else SendTimeout) when <paramref name="timed"/>: <see cref="SocketError.Success"/>, or
+    /// <see cref="SocketError.TimedOut"/> when that timeout passed first. A descriptor that cannot be polled (closed,
+    /// disposed) counts as ready: the original then reports it.
     /// </summary>
-    public static bool WaitReady(Socket socket, bool read, bool timed)
+    public static SocketError WaitReady(Socket socket, bool read, bool timed)
     {
         int fd = (int)HandleOf(socket).DangerousGetHandle();
         using BlockingCall.Scope scope = BlockingCall.Enter();
         if (ReadyNow(fd, read))
         {
-            return true;
+            return SocketError.Success;
         }
 
         int timeoutMs = timed ? (read ? socket.ReceiveTimeout : socket.SendTimeout) : 0;
@@ -67,30 +67,21 @@ internal static unsafe partial class SocketWaits
     }
 
     /// <summary>As <see cref="WaitReady(Socket, bool, bool)"/> with a deadline of its own (Poll, Select).</summary>
-    public static bool WaitReady(Socket socket, bool read, long deadline)
+    public static SocketError WaitReady(Socket socket, bool read, long deadline)
     {
         int fd = (int)HandleOf(socket).DangerousGetHandle();
         using BlockingCall.Scope scope = BlockingCall.Enter();
-        return ReadyNow(fd, read) || WaitThenCheck(fd, read, deadline);
+        return ReadyNow(fd, read) ? SocketError.Success : WaitThenCheck(fd, read, deadline);
     }
 
-    /// <summary>For a socket found not ready: waits on the poller and re-checks until it is ready (true), the deadline
-    /// passes (the last check's answer), or it cannot be polled any more (true: the original reports it).</summary>
-    private static bool WaitThenCheck(int fd, bool read, long deadline)
+    /// <summary>For a socket found not ready: the runtime's <see cref="ReadinessLoop"/> waits on the poller and
+    /// re-checks until it is ready. Its edge: ready, or no longer pollable (the original reports it), is Success; a
+    /// passed deadline is the last check's answer.</summary>
+    private static SocketError WaitThenCheck(int fd, bool read, long deadline)
     {
-        while (true)
-        {
-            int error = IoWaits.WaitReady(Worker.Current!, fd, read, deadline, verifyRegistration: true);
-            if (error == Errno.ETIMEDOUT)
-            {
-                return ReadyNow(fd, read);
-            }
-
-            if (error != 0 || ReadyNow(fd, read))
-            {
-                return true;
-            }
-        }
+        var check = new ReadinessCheck(fd, read, deadline);
+        IoResult result = ReadinessLoop.Run(fd, read, ref check, IoResult.WouldBlock, verifyRegistration: true);
+        return result.Status != IoStatus.TimedOut || ReadyNow(fd, read) ? SocketError.Success : SocketError.TimedOut;
     }
 
     /// <summary>A zero-timeout poll: readable/writable, or an error or hang-up the call will report.</summary>
@@ -98,5 +89,16 @@ internal static unsafe partial class SocketWaits
     {
         long pollfd = (long)(uint)fd | ((long)(read ? PollIn : PollOut) << 32);
         return Poll(&pollfd, 1, 0) != 0;
+    }
+
+    /// <summary>The attempts of a diverted call's wait: a zero-timeout poll after each readiness (the original does
+    /// the real work afterwards).</summary>
+    private readonly struct ReadinessCheck(int fd, bool read, long deadline) : IReadinessAttempt
+    {
+        public IoResult Attempt() => ReadyNow(fd, read) ? IoResult.Done(0) : IoResult.WouldBlock;
+
+        public bool WaitsWhenBlocked() => true;
+
+        public long Deadline() => deadline;
     }
 }

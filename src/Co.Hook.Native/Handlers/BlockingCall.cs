@@ -9,8 +9,8 @@ namespace Co.Hook.Handlers;
 /// What every socket hook handler shares: it runs on a scheduler thread that was running coroutine code (the gate
 /// checked), marks the thread as inside a hook so its own calls pass the gates, decides whether the call would block
 /// from the caller's point of view, and waits for readiness on the runtime's poller — parking only the coroutine —
-/// with the socket's own timeout (SO_RCVTIMEO / SO_SNDTIMEO). errno is what the original call left, or EAGAIN after a
-/// socket timeout, exactly as a blocking call would report it.
+/// with the socket's own timeout (SO_RCVTIMEO / SO_SNDTIMEO), through the runtime's <see cref="ReadinessLoop"/>. errno
+/// is what the original call left, or EAGAIN after a socket timeout, exactly as a blocking call would report it.
 /// </summary>
 internal static unsafe partial class BlockingCall
 {
@@ -50,26 +50,31 @@ internal static unsafe partial class BlockingCall
         return status >= 0 && (status & SocketCalls.ONonblock) == 0;
     }
 
-    /// <summary>
-    /// After the original returned EAGAIN for an attempt the caller wanted to block: waits until the socket is ready
-    /// for <paramref name="read"/> (else write) or its SO_RCVTIMEO/SO_SNDTIMEO passes. Returns 0 to retry, or the errno
-    /// to fail with (EAGAIN on the socket's timeout, EBADF if it was closed while waiting).
-    /// </summary>
-    public static int WaitReady(int fd, bool read, ref long deadline)
+    /// <summary>The edge of the runtime's <see cref="ReadinessLoop"/> for the libc handlers: sets errno for a result
+    /// that is not done — the attempt's own errno, EAGAIN for a socket timeout (SO_RCVTIMEO/SO_SNDTIMEO) as a blocking
+    /// call reports it, EBADF if the socket was closed while waiting — and returns -1.</summary>
+    public static int FailWith(IoResult result)
     {
-        if (deadline == 0)
+        Marshal.SetLastSystemError(result.ErrorCode(timedOut: Errno.EAGAIN));
+        return -1;
+    }
+
+    /// <summary>The deadline of a handler's waits, from the socket's SO_RCVTIMEO (<paramref name="read"/>) or
+    /// SO_SNDTIMEO, read on the first wait only and kept in <paramref name="cached"/> (0 until then).</summary>
+    public static long SocketDeadline(int fd, bool read, ref long cached)
+    {
+        if (cached == 0)
         {
-            deadline = SocketDeadline(fd, read);
+            cached = SocketDeadline(fd, read);
         }
 
-        int error = IoWaits.WaitReady(Worker.Current!, fd, read, deadline, verifyRegistration: true);
-        return error == Errno.ETIMEDOUT ? Errno.EAGAIN : error;
+        return cached;
     }
 
     /// <summary>
     /// Runs a blocking socket's connect without blocking the scheduler: sets O_NONBLOCK, starts the connection, waits
     /// for writability (within SO_SNDTIMEO, as the kernel's blocking connect does), reads SO_ERROR, and restores the
-    /// caller's mode. Returns 0 or the errno a blocking connect would have set.
+    /// caller's mode. Returns 0 or the errno a blocking connect would have set (EINPROGRESS when SO_SNDTIMEO passed).
     /// </summary>
     public static int ConnectWithoutBlocking(int fd, Func<int> startConnect)
     {
@@ -87,21 +92,9 @@ internal static unsafe partial class BlockingCall
                 return error;
             }
 
-            long deadline = 0;
-            while (true)
-            {
-                int wait = WaitReady(fd, read: false, ref deadline);
-                if (wait != 0)
-                {
-                    return wait == Errno.EAGAIN ? Errno.EINPROGRESS : wait; // a timed-out blocking connect reports EINPROGRESS
-                }
-
-                int outcome = SocketOps.ConnectResult(fd);
-                if (outcome != Errno.EAGAIN)
-                {
-                    return outcome;
-                }
-            }
+            var completion = new ConnectCompletion(fd, SocketDeadline(fd, read: false));
+            IoResult result = ReadinessLoop.Run(fd, read: false, ref completion, IoResult.WouldBlock, verifyRegistration: true);
+            return result.ErrorCode(timedOut: Errno.EINPROGRESS);
         }
         finally
         {

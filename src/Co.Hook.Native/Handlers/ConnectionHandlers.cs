@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Co.Hook.Gates;
 using Co.Net;
+using Co.Scheduling;
 
 namespace Co.Hook.Handlers;
 
@@ -66,27 +67,9 @@ internal static unsafe partial class ConnectionHandlers
             return Tracked(accept()); // libc's answer: a socket the caller made non-blocking, or not a listener (EINVAL…)
         }
 
-        long deadline = 0;
-        int capacity = addressLength is null ? 0 : *addressLength;
-        while (true)
-        {
-            int wait = BlockingCall.WaitReady(fd, read: true, ref deadline);
-            if (wait != 0)
-            {
-                Marshal.SetLastSystemError(wait);
-                return -1;
-            }
-
-            if (addressLength is not null)
-            {
-                *addressLength = capacity;
-            }
-
-            if (HasPendingConnection(fd))
-            {
-                return Tracked(accept());
-            }
-        }
+        var attempt = new PendingConnection(fd, addressLength);
+        IoResult result = ReadinessLoop.Run(fd, read: true, ref attempt, IoResult.WouldBlock, verifyRegistration: true);
+        return result.IsDone ? Tracked(accept()) : BlockingCall.FailWith(result);
     }
 
     private static int Tracked(int fd)
@@ -119,6 +102,29 @@ internal static unsafe partial class ConnectionHandlers
 
     [LibraryImport("libc", EntryPoint = "getsockopt")]
     private static partial int GetSockOpt(int fd, int level, int option, int* value, int* length);
+
+    /// <summary>The attempts of a blocking accept, each after a readiness of the listener (the loop starts with a wait):
+    /// done when a connection is still queued (another thread may have taken it), with the caller's address buffer
+    /// size put back for the accept that follows. Waits within SO_RCVTIMEO.</summary>
+    private struct PendingConnection(int fd, int* addressLength) : IReadinessAttempt
+    {
+        private readonly int _capacity = addressLength is null ? 0 : *addressLength;
+        private long _deadline;
+
+        public readonly IoResult Attempt()
+        {
+            if (addressLength is not null)
+            {
+                *addressLength = _capacity;
+            }
+
+            return HasPendingConnection(fd) ? IoResult.Done(0) : IoResult.WouldBlock;
+        }
+
+        public readonly bool WaitsWhenBlocked() => true;
+
+        public long Deadline() => BlockingCall.SocketDeadline(fd, read: true, ref _deadline);
+    }
 
     [LibraryImport("libc", EntryPoint = "poll")]
     private static partial int Poll(long* fds, nuint count, int timeout);

@@ -1,13 +1,14 @@
 using System.Runtime.InteropServices;
-using Co.Platform.Linux;
+using Co.Net;
+using Co.Scheduling;
 
 namespace Co.Hook.Handlers;
 
 /// <summary>
 /// The common body of the data-transfer handlers (recv/send families, read/write, readv/writev): a call that would
-/// block becomes non-blocking attempts (MSG_DONTWAIT) separated by waits on the runtime's poller, so only the coroutine
-/// waits; every other call goes to the original as is. Generic over the call so each handler's arguments travel in a
-/// struct, without allocation.
+/// block becomes non-blocking attempts (MSG_DONTWAIT) separated by waits on the runtime's poller — the runtime's
+/// <see cref="ReadinessLoop"/>, with errno as the edge's convention — so only the coroutine waits; every other call goes
+/// to the original as is. Generic over the call so each handler's arguments travel in a struct, without allocation.
 /// </summary>
 internal static class Diversion
 {
@@ -32,15 +33,9 @@ internal static class Diversion
             return call.Invoke(0, 0);
         }
 
-        long deadline = 0;
-        while (true)
-        {
-            nint result = call.Invoke(MsgDontwait, 0);
-            if (Finished(result, fd, flags, read, ref deadline))
-            {
-                return result;
-            }
-        }
+        var attempt = new DivertedAttempt<TCall>(fd, flags, read, call);
+        IoResult result = ReadinessLoop.Run(fd, read, ref attempt, attempt.Attempt(), verifyRegistration: true);
+        return result.IsDone ? (nint)result.Value : BlockingCall.FailWith(result);
     }
 
     /// <summary>
@@ -57,60 +52,81 @@ internal static class Diversion
             return call.Invoke(0, 0);
         }
 
-        long deadline = 0;
-        nint sent = 0;
-        bool blocking = false;
-        while (true)
+        var attempt = new FullSendAttempt<TCall>(fd, flags, length, call);
+        IoResult result = ReadinessLoop.Run(fd, read: false, ref attempt, attempt.Attempt(), verifyRegistration: true);
+        if (result.IsDone)
         {
-            nint result = call.Invoke(MsgDontwait, sent);
-            if (result >= 0)
-            {
-                sent += result;
-                if (sent == length || !(blocking || (blocking = BlockingCall.WouldBlock(fd, flags))))
-                {
-                    return sent;
-                }
-
-                continue;
-            }
-
-            if (Finished(result, fd, flags, read: false, ref deadline))
-            {
-                return sent > 0 ? sent : result;
-            }
-
-            blocking = true;
+            return (nint)result.Value;
         }
+
+        nint failed = BlockingCall.FailWith(result);
+        return attempt.Sent > 0 ? attempt.Sent : failed;
     }
 
     /// <summary>Whether the call is diverted at all (see <see cref="Run"/>).</summary>
     private static bool Attemptable(int fd, int flags) => (flags & (MsgDontwait | MsgWaitall)) == 0 && fd >= 0;
 
-    /// <summary>True when <paramref name="result"/> is final (errno left as the original set it, or the wait's error);
-    /// false when the attempt met EAGAIN on a socket the caller left blocking and readiness came: retry. On a socket
-    /// the caller made non-blocking, EAGAIN is final, exactly as the caller's own call would have returned.</summary>
-    private static bool Finished(nint result, int fd, int flags, bool read, ref long deadline)
+    /// <summary>A failed attempt, from the errno the original left: would block, or failed with it (kept exactly, and
+    /// set again at the edge, whatever ran in between).</summary>
+    private static IoResult Failure() => IoResult.FromError(Marshal.GetLastSystemError());
+
+    /// <summary>One MSG_DONTWAIT attempt of the caller's call. On a socket the caller made non-blocking, EAGAIN is
+    /// final, exactly as the caller's own call would have returned; on one it left blocking, the loop waits for
+    /// readiness (within SO_RCVTIMEO/SO_SNDTIMEO) and attempts again.</summary>
+    private struct DivertedAttempt<TCall>(int fd, int flags, bool read, TCall call) : IReadinessAttempt
+        where TCall : struct, IHookedCall
     {
-        if (result >= 0)
+        private long _deadline;
+
+        public IoResult Attempt()
         {
-            return true;
+            nint result = call.Invoke(MsgDontwait, 0);
+            return result >= 0 ? IoResult.Done(result) : Failure();
         }
 
-        int errno = Marshal.GetLastSystemError();
-        if (errno != Errno.EAGAIN || !BlockingCall.WouldBlock(fd, flags))
+        public readonly bool WaitsWhenBlocked() => BlockingCall.WouldBlock(fd, flags);
+
+        public long Deadline() => BlockingCall.SocketDeadline(fd, read, ref _deadline);
+    }
+
+    /// <summary>MSG_DONTWAIT attempts of a send that goes on after partial sends (<see cref="SendFully"/>): one that
+    /// sent part of the buffer continues at once while the socket is known to be blocking, and ends with what was sent
+    /// on a socket the caller made non-blocking (the fcntl is paid once, only after a partial send or EAGAIN).</summary>
+    private struct FullSendAttempt<TCall>(int fd, int flags, nint length, TCall call) : IReadinessAttempt
+        where TCall : struct, IHookedCall
+    {
+        private long _deadline;
+        private bool _blocking;
+
+        /// <summary>The bytes sent so far.</summary>
+        public nint Sent { get; private set; }
+
+        public IoResult Attempt()
         {
-            Marshal.SetLastSystemError(errno);
-            return true;
+            while (true)
+            {
+                nint result = call.Invoke(MsgDontwait, Sent);
+                if (result < 0)
+                {
+                    return Failure();
+                }
+
+                Sent += result;
+                if (Sent == length || !(_blocking || (_blocking = BlockingCall.WouldBlock(fd, flags))))
+                {
+                    return IoResult.Done(Sent);
+                }
+            }
         }
 
-        int wait = BlockingCall.WaitReady(fd, read, ref deadline);
-        if (wait != 0)
+        public bool WaitsWhenBlocked()
         {
-            Marshal.SetLastSystemError(wait);
-            return true;
+            bool waits = BlockingCall.WouldBlock(fd, flags);
+            _blocking |= waits;
+            return waits;
         }
 
-        return false;
+        public long Deadline() => BlockingCall.SocketDeadline(fd, read: false, ref _deadline);
     }
 }
 

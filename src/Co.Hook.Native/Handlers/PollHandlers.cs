@@ -114,9 +114,9 @@ internal static unsafe partial class PollHandlers
         {
             while (true)
             {
-                int wait = IoWaits.WaitReady(Worker.Current!, single, read, deadline, verifyRegistration: true);
+                IoResult wait = IoWaits.WaitReady(Worker.Current!, single, read, deadline, verifyRegistration: true);
                 ready = check.Check();
-                if (ready != 0 || wait == Errno.ETIMEDOUT || (wait != 0 && wait != Errno.EBADF))
+                if (ready != 0 || wait.Status == IoStatus.TimedOut || (wait.Status == IoStatus.Failed && wait.Error != Errno.EBADF))
                 {
                     return ready; // ready, timed out (0), or not pollable by epoll: the real call's answer
                 }
@@ -131,13 +131,13 @@ internal static unsafe partial class PollHandlers
                 // readiness makes the set readable.
                 while ((ready = check.Check()) == 0)
                 {
-                    int wait = IoWaits.WaitReady(Worker.Current!, set.Descriptor, read: true, deadline);
-                    if (wait == Errno.ETIMEDOUT)
+                    IoStatus wait = IoWaits.WaitReady(Worker.Current!, set.Descriptor, read: true, deadline).Status;
+                    if (wait == IoStatus.TimedOut)
                     {
                         return check.Check();
                     }
 
-                    if (wait != 0)
+                    if (wait != IoStatus.Done)
                     {
                         break; // the set itself cannot be waited for: fall back to sleeps
                     }

@@ -1,5 +1,3 @@
-using Co.Platform.Linux;
-
 namespace Co.Net;
 
 /// <summary>
@@ -30,7 +28,7 @@ internal sealed class PollDescriptorTable : Platform.IReadinessSink
 
         if (fd < 0)
         {
-            error = Errno.EBADF;
+            error = Platform.SocketCodes.BadDescriptor;
             return null;
         }
 

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
-using Co.Platform.Linux;
+using Co.Platform;
 
 namespace Co.Net;
 
@@ -21,12 +21,12 @@ internal static class SocketAddressCodec
         BinaryPrimitives.WriteUInt16BigEndian(buffer[2..], (ushort)address.Port);
         if (address.AddressFamily == AddressFamily.InterNetwork)
         {
-            BitConverter.TryWriteBytes(buffer, (ushort)SocketCalls.AfInet);
+            BitConverter.TryWriteBytes(buffer, (ushort)SocketCodes.InterNetwork);
             address.Address.TryWriteBytes(buffer.Slice(4, 4), out _);
             return V4Length;
         }
 
-        BitConverter.TryWriteBytes(buffer, (ushort)SocketCalls.AfInet6);
+        BitConverter.TryWriteBytes(buffer, (ushort)SocketCodes.InterNetworkV6);
         address.Address.TryWriteBytes(buffer.Slice(8, 16), out _);
         BinaryPrimitives.WriteUInt32LittleEndian(buffer[24..], (uint)address.Address.ScopeId);
         return V6Length;
@@ -42,12 +42,12 @@ internal static class SocketAddressCodec
 
         ushort family = BitConverter.ToUInt16(buffer);
         int port = BinaryPrimitives.ReadUInt16BigEndian(buffer[2..]);
-        if (family == SocketCalls.AfInet && length >= V4Length)
+        if (family == SocketCodes.InterNetwork && length >= V4Length)
         {
             return new IPEndPoint(new IPAddress(buffer.Slice(4, 4)), port);
         }
 
-        if (family == SocketCalls.AfInet6 && length >= V6Length)
+        if (family == SocketCodes.InterNetworkV6 && length >= V6Length)
         {
             long scope = BinaryPrimitives.ReadUInt32LittleEndian(buffer[24..]);
             return new IPEndPoint(new IPAddress(buffer.Slice(8, 16), scope), port);

@@ -1,4 +1,4 @@
-using Co.Platform.Linux;
+using Co.Platform;
 
 namespace Co.Scheduling;
 
@@ -19,7 +19,7 @@ internal static class BlockedSchedulerMonitor
     /// platform's process-wide barrier can carry the detach handshake (otherwise it stays off: fail closed).</summary>
     public static void StartIfEnabled(Scheduler[] schedulers, TimeSpan threshold)
     {
-        if (threshold <= TimeSpan.Zero || !ProcessBarrier.IsReliable())
+        if (threshold <= TimeSpan.Zero || !CurrentPlatform.Inspector.IsProcessBarrierReliable())
         {
             return;
         }
@@ -55,11 +55,11 @@ internal static class BlockedSchedulerMonitor
                 }
 
                 // The same step as at the last look: is its thread asleep in the kernel, now and at the last look too?
-                bool blocked = holder.ThreadId != 0 && ThreadActivity.IsBlocked(holder.ThreadId);
+                bool blocked = holder.ThreadId != 0 && CurrentPlatform.Inspector.IsBlocked(holder.ThreadId);
                 if (blocked && seen[i].BlockedAtLastLook && now - seen[i].SinceMs >= thresholdMs)
                 {
                     holder.BlockedSinceMs = seen[i].SinceMs;
-                    holder.BlockedIn = ThreadActivity.BlockedIn(holder.ThreadId);
+                    holder.BlockedIn = CurrentPlatform.Inspector.BlockedIn(holder.ThreadId);
                     schedulers[i].TryRescue(holder, word);
                     seen[i] = default;
                     continue;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using Co.Platform.Linux;
+using Co.Platform;
 using Co.Waiting;
 
 namespace Co.Scheduling;
@@ -61,7 +61,7 @@ internal sealed unsafe class Parker
                 remainingNs = (long)(remainingTicks * (1_000_000_000.0 / Stopwatch.Frequency));
             }
 
-            Futex.Wait(Word, -1, remainingNs);
+            CurrentPlatform.AddressWait.Wait(Word, -1, remainingNs);
         }
 
         Volatile.Write(ref word, 0);
@@ -73,7 +73,7 @@ internal sealed unsafe class Parker
     {
         if (Interlocked.Exchange(ref _word[0], 1) == -1)
         {
-            Futex.Wake(Word, 1);
+            CurrentPlatform.AddressWait.Wake(Word, 1);
         }
     }
 }

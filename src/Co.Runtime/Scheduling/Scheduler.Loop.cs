@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Co.Platform;
-using Co.Platform.Linux;
 using Co.Scheduling;
 using Co.Waiting;
 
@@ -73,7 +72,7 @@ public sealed partial class Scheduler
         _stackSize = options.SyncStackSize;
         _pinCpu = pinCpu;
         _spareIdleTimeoutMs = (long)options.SpareThreadIdleTimeout.TotalMilliseconds;
-        _poller = new EpollPoller(Net.PollDescriptorTable.Instance);
+        _poller = CurrentPlatform.Sockets.CreatePoller(Net.PollDescriptorTable.Instance);
         _local = new RunQueue(this);
         Timers = new TimerHeap(this);
     }

@@ -1,4 +1,4 @@
-using Co.Platform.Linux;
+using Co.Platform;
 
 namespace Co.Scheduling;
 
@@ -66,9 +66,10 @@ internal static class SchedulerGroup
                 throw new InvalidOperationException("The coroutine schedulers were stopped (Coroutine.Stop); no new coroutine can start.");
             }
 
+            PlatformSupport.ThrowIfUnsupported();
             s_options.ValidateEnvironmentVariables();
             int count = s_options.SchedulerCount;
-            int[] cpus = s_options.PinSchedulerThreads ? CpuAffinity.AllowedCpus() : [];
+            int[] cpus = s_options.PinSchedulerThreads ? CurrentPlatform.Threads.AllowedCpus() : [];
             var schedulers = new Scheduler[count];
             for (int i = 0; i < count; i++)
             {

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Co.Platform.Linux;
+using Co.Platform;
 using Co.Waiting;
 
 namespace Co.Scheduling;
@@ -11,7 +11,7 @@ namespace Co.Scheduling;
 /// <para>
 /// Whether the thread runs coroutine code is said three times — <see cref="Running"/> (for Coroutine.Id and the
 /// runtime), the state of <see cref="BatonWord"/> (for the blocked-scheduler monitor, while it runs) and the
-/// <see cref="HookThreadState.RunningCoroutine"/> bit of <see cref="HookFlags"/> (for the hook gates) — and written
+/// <see cref="Platform.HookFlags.RunningCoroutine"/> bit of <see cref="HookFlags"/> (for the hook gates) — and written
 /// only by <see cref="EnterCoroutineCode"/> and <see cref="LeaveCoroutineCode"/>, so the three always agree. A holder
 /// section flips only the section bit of the baton word, inside coroutine code (<see cref="HolderSection"/>).
 /// </para>
@@ -98,9 +98,9 @@ internal sealed unsafe class Worker : IRunnable
     /// <summary>Set when the worker left its scheduler (idle spare timed out, or the scheduler stopped).</summary>
     internal bool Retired { get; set; }
 
-    /// <summary>This thread's word of <see cref="HookThreadState"/> flags (native memory, read by hook gates). The runtime
-    /// writes its <see cref="HookThreadState.RunningCoroutine"/> bit (only in <see cref="EnterCoroutineCode"/> and
-    /// <see cref="LeaveCoroutineCode"/>); the hook layer writes its <see cref="HookThreadState.InHook"/> bit.</summary>
+    /// <summary>This thread's word of <see cref="Co.Platform.HookFlags"/> flags (native memory, read by hook gates). The runtime
+    /// writes its <see cref="Co.Platform.HookFlags.RunningCoroutine"/> bit (only in <see cref="EnterCoroutineCode"/> and
+    /// <see cref="LeaveCoroutineCode"/>); the hook layer writes its <see cref="Co.Platform.HookFlags.InHook"/> bit.</summary>
     internal int* HookFlags { get; private set; }
 
     CoroutineBase? IRunnable.Owner => null;
@@ -115,7 +115,7 @@ internal sealed unsafe class Worker : IRunnable
     {
         AssertMarksAgree(inCoroutineCode: false);
         Running = coroutine;
-        *HookFlags |= HookThreadState.RunningCoroutine;
+        *HookFlags |= Platform.HookFlags.RunningCoroutine;
         if (Scheduler.IsMonitored)
         {
             Volatile.Write(ref BatonWord, (BatonWord & ~StateMask) + (StateMask + 1) | InCoroutine);
@@ -131,7 +131,7 @@ internal sealed unsafe class Worker : IRunnable
     internal long LeaveCoroutineCode()
     {
         AssertMarksAgree(inCoroutineCode: true);
-        *HookFlags &= ~HookThreadState.RunningCoroutine;
+        *HookFlags &= ~Platform.HookFlags.RunningCoroutine;
         Running = null;
         long word = BatonWord;
         if (StateOf(word) != InScheduler)
@@ -148,7 +148,7 @@ internal sealed unsafe class Worker : IRunnable
     [Conditional("DEBUG")]
     private void AssertMarksAgree(bool inCoroutineCode)
     {
-        bool hookBit = (*HookFlags & HookThreadState.RunningCoroutine) != 0;
+        bool hookBit = (*HookFlags & Platform.HookFlags.RunningCoroutine) != 0;
         Debug.Assert(hookBit == inCoroutineCode && (Running is not null) == inCoroutineCode, "Running and the hook gates' bit disagree on whether the thread runs coroutine code.");
         Debug.Assert(inCoroutineCode || StateOf(BatonWord) == InScheduler, "The baton word says coroutine code while the thread runs the scheduler.");
         if (inCoroutineCode && StateOf(BatonWord) == InHolderSection)
@@ -176,16 +176,16 @@ internal sealed unsafe class Worker : IRunnable
     private void ThreadMain(int pinCpu)
     {
         t_current = this;
-        ThreadId = ThreadActivity.CurrentThreadId();
-        HookFlags = HookThreadState.Attach();
+        ThreadId = CurrentPlatform.Threads.CurrentThreadId();
+        HookFlags = CurrentPlatform.HookFlags.Attach();
         if (pinCpu >= 0)
         {
-            CpuAffinity.PinCurrentThread(pinCpu);
+            CurrentPlatform.Threads.PinCurrentThread(pinCpu);
         }
 
         Parker.Park();
         Scheduler.RunLoop(this);
-        HookThreadState.Detach(HookFlags);
+        CurrentPlatform.HookFlags.Detach(HookFlags);
         HookFlags = null;
     }
 }

@@ -1,6 +1,4 @@
 using System.Threading.Tasks.Sources;
-using Co.Net;
-using Co.Platform.Linux;
 using Co.Scheduling;
 
 namespace Co.Waiting;
@@ -44,7 +42,7 @@ internal sealed class AsyncWaitNode : WaitNode, IRunnable, IValueTaskSource, IVa
     private object? _continuationState;
 
     /// <summary>What only some waits need (cancellation, flowing an execution context, external nodes' context and
-    /// timer, socket operations and retries); created on first need and kept with the pooled node, so a node parked
+    /// timer, retries and other layers' extensions); created on first need and kept with the pooled node, so a node parked
     /// in a plain wait (Event, Sleep) carries none of it.</summary>
     private Extras? _extras;
 
@@ -68,7 +66,7 @@ internal sealed class AsyncWaitNode : WaitNode, IRunnable, IValueTaskSource, IVa
         _continuationState = null;
         if (_extras is { } extras)
         {
-            extras.IsIoWait = false;
+            extras.Completion = null;
             extras.Retry = null;
         }
 
@@ -77,15 +75,21 @@ internal sealed class AsyncWaitNode : WaitNode, IRunnable, IValueTaskSource, IVa
         return token;
     }
 
-    /// <summary>Makes the armed wait an I/O wait: when readiness claims it, <paramref name="kind"/> is retried on the
-    /// holder before the awaiter sees anything.</summary>
-    internal void StartIo(IoOperation.OperationKind kind, bool read, PollDescriptor descriptor, Memory<byte> buffer, int done)
+    /// <summary>The extension another layer keeps with this node for its waits (see <see cref="IWaitExtension"/>);
+    /// null until that layer sets one.</summary>
+    internal IWaitExtension? KeptExtension
+    {
+        get => _extras?.KeptExtension;
+        set => GetExtras().KeptExtension = value;
+    }
+
+    /// <summary>Makes <paramref name="extension"/> part of the armed wait: it retries when the wait is woken, before the
+    /// awaiter sees anything, and gives the awaiter its result.</summary>
+    internal void StartExtension(IWaitExtension extension)
     {
         Extras extras = GetExtras();
-        extras.IsIoWait = true;
-        extras.Io ??= new IoOperation();
-        extras.Io.Start(kind, read, descriptor, buffer, done);
-        extras.Retry = extras.Io;
+        extras.Completion = extension;
+        extras.Retry = extension;
     }
 
     /// <summary>Makes <paramref name="retry"/> run when the armed wait is woken, before its awaiter resumes.</summary>
@@ -296,10 +300,10 @@ internal sealed class AsyncWaitNode : WaitNode, IRunnable, IValueTaskSource, IVa
         continuation(state);
     }
 
-    /// <summary>Ends the wait for its awaiter: detaches it from its claim sources, records an I/O wait's errno and
-    /// timeout on the owning coroutine, recycles the node, and returns the outcome (throwing OperationCanceledException
-    /// for a cancelled wait). <paramref name="result"/> is the I/O result (-1 on error or timeout) of an I/O wait, else
-    /// 0 when signalled and -1 otherwise.</summary>
+    /// <summary>Ends the wait for its awaiter: detaches it from its claim sources, lets an extension complete it,
+    /// recycles the node, and returns the outcome (throwing OperationCanceledException for a cancelled wait).
+    /// <paramref name="result"/> is the extension's result for a wait that has one, else 0 when signalled and -1
+    /// otherwise.</summary>
     private WaitOutcome Finish(short token, out long result)
     {
         ValidateToken(token);
@@ -311,25 +315,10 @@ internal sealed class AsyncWaitNode : WaitNode, IRunnable, IValueTaskSource, IVa
         EnsureOnOwnerScheduler();
         WaitOutcome outcome = Outcome;
         result = outcome == WaitOutcome.Signaled ? 0 : -1;
-        if (_extras is { IsIoWait: true } ioExtras)
+        if (_extras?.Completion is { } completion)
         {
-            int error = outcome == WaitOutcome.TimedOut ? Errno.ETIMEDOUT : 0;
-            if (ioExtras.Io is { } io && outcome == WaitOutcome.Signaled)
-            {
-                result = io.Result;
-                error = io.Error;
-            }
-
-            ioExtras.Io?.Clear();
-            ioExtras.IsIoWait = false;
-            if (Owner is { } owner)
-            {
-                owner.TimedOut = outcome == WaitOutcome.TimedOut;
-                if (result < 0 && error != 0)
-                {
-                    owner.LastError = error;
-                }
-            }
+            _extras.Completion = null;
+            result = completion.Complete(this, outcome);
         }
 
         CancellationToken cancellationToken = _extras?.Token ?? default;
@@ -398,15 +387,14 @@ internal sealed class AsyncWaitNode : WaitNode, IRunnable, IValueTaskSource, IVa
         /// <summary>External nodes: the timer of a timed wait (coroutine nodes use the scheduler's timer heap).</summary>
         public ITimer? Timer;
 
-        /// <summary>The socket operation state of this node's I/O waits, created on first use and kept.</summary>
-        public IoOperation? Io;
+        /// <summary>Another layer's extension kept with the node for its waits (see <see cref="IWaitExtension"/>).</summary>
+        public IWaitExtension? KeptExtension;
+
+        /// <summary>The extension that gives the current wait's result, or null (plain waits).</summary>
+        public IWaitExtension? Completion;
 
         /// <summary>The operation the current wait retries when woken (see <see cref="IWakeRetry"/>); null once it
         /// finished, and for plain waits.</summary>
         public IWakeRetry? Retry;
-
-        /// <summary>Whether the current wait is an I/O wait (socket operation or IoEvent), whose result and errno are
-        /// recorded on the owning coroutine.</summary>
-        public bool IsIoWait;
     }
 }

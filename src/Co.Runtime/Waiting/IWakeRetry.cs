@@ -2,7 +2,7 @@ namespace Co.Waiting;
 
 /// <summary>
 /// An operation that an async wait performs when it is woken, before its awaiter sees anything: a socket call retried
-/// after readiness (<see cref="Co.Net.IoOperation"/>), or a channel read or write retried after the channel changed.
+/// after readiness (Net/), or a channel read or write retried after the channel changed.
 /// It runs on the holder of the waiting coroutine's scheduler, from the node's completion.
 /// </summary>
 internal interface IWakeRetry

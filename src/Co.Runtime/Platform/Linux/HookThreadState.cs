@@ -12,10 +12,10 @@ namespace Co.Platform.Linux;
 internal static unsafe partial class HookThreadState
 {
     /// <summary>The thread is running coroutine code: a blocking call may park the coroutine instead.</summary>
-    public const int RunningCoroutine = 1;
+    public const int RunningCoroutine = HookFlags.RunningCoroutine;
 
     /// <summary>The thread is inside a hook handler: calls it makes go straight to the originals.</summary>
-    public const int InHook = 2;
+    public const int InHook = HookFlags.InHook;
 
     private static readonly Lazy<uint> s_key = new(CreateKey);
 

@@ -1,0 +1,185 @@
+using System.Runtime.InteropServices;
+
+namespace Co.Platform.Linux;
+
+/// <summary>
+/// <see cref="ISocketCalls"/> on libc (<see cref="SocketCalls"/>) and epoll (<see cref="EpollPoller"/>). Every data call
+/// passes MSG_DONTWAIT, so it never blocks even on a descriptor the caller left in blocking mode, and sends pass
+/// MSG_NOSIGNAL, so a reset peer gives EPIPE instead of SIGPIPE. EINTR is retried inside; errno is read once, right
+/// after the call.
+/// </summary>
+internal sealed unsafe class LinuxSocketCalls : ISocketCalls
+{
+    public SocketCodes.Values Codes { get; } = new(Errno.EAGAIN, Errno.EBADF, Errno.ETIMEDOUT, SocketCalls.AfInet, SocketCalls.AfInet6);
+
+    public IPoller CreatePoller(IReadinessSink sink) => new EpollPoller(sink);
+
+    public int Recv(int fd, Span<byte> buffer, out int received)
+    {
+        fixed (byte* data = buffer)
+        {
+            while (true)
+            {
+                nint result = SocketCalls.Recv(fd, data, buffer.Length, SocketCalls.MsgDontwait);
+                if (result >= 0)
+                {
+                    received = (int)result;
+                    return 0;
+                }
+
+                int error = Marshal.GetLastPInvokeError();
+                if (error != Errno.EINTR)
+                {
+                    received = -1;
+                    return error;
+                }
+            }
+        }
+    }
+
+    public int SendAll(int fd, ReadOnlySpan<byte> buffer, ref int done)
+    {
+        fixed (byte* data = buffer)
+        {
+            while (done < buffer.Length)
+            {
+                nint result = SocketCalls.Send(fd, data + done, buffer.Length - done, SocketCalls.MsgDontwait | SocketCalls.MsgNosignal);
+                if (result >= 0)
+                {
+                    done += (int)result;
+                    continue;
+                }
+
+                int error = Marshal.GetLastPInvokeError();
+                if (error != Errno.EINTR)
+                {
+                    return error;
+                }
+            }
+        }
+
+        return 0;
+    }
+
+    public int RecvFrom(int fd, Span<byte> buffer, Span<byte> address, out int addressLength, out int received)
+    {
+        fixed (byte* data = buffer)
+        fixed (byte* from = address)
+        {
+            while (true)
+            {
+                int length = address.Length;
+                nint result = SocketCalls.RecvFrom(fd, data, buffer.Length, SocketCalls.MsgDontwait, from, &length);
+                if (result >= 0)
+                {
+                    addressLength = length;
+                    received = (int)result;
+                    return 0;
+                }
+
+                int error = Marshal.GetLastPInvokeError();
+                if (error != Errno.EINTR)
+                {
+                    addressLength = 0;
+                    received = -1;
+                    return error;
+                }
+            }
+        }
+    }
+
+    public int SendTo(int fd, ReadOnlySpan<byte> buffer, ReadOnlySpan<byte> address, out int sent)
+    {
+        fixed (byte* data = buffer)
+        fixed (byte* to = address)
+        {
+            while (true)
+            {
+                nint result = SocketCalls.SendTo(fd, data, buffer.Length, SocketCalls.MsgDontwait | SocketCalls.MsgNosignal, address.IsEmpty ? null : to, address.Length);
+                if (result >= 0)
+                {
+                    sent = (int)result;
+                    return 0;
+                }
+
+                int error = Marshal.GetLastPInvokeError();
+                if (error != Errno.EINTR)
+                {
+                    sent = -1;
+                    return error;
+                }
+            }
+        }
+    }
+
+    public int Accept(int fd, Span<byte> address, out int addressLength, out int accepted)
+    {
+        fixed (byte* peer = address)
+        {
+            while (true)
+            {
+                int length = address.Length;
+                int result = SocketCalls.Accept4(fd, address.IsEmpty ? null : peer, address.IsEmpty ? null : &length, SocketCalls.SockNonblock | SocketCalls.SockCloexec);
+                if (result >= 0)
+                {
+                    addressLength = address.IsEmpty ? 0 : length;
+                    accepted = result;
+                    return 0;
+                }
+
+                int error = Marshal.GetLastPInvokeError();
+                if (error != Errno.EINTR)
+                {
+                    addressLength = 0;
+                    accepted = -1;
+                    return error;
+                }
+            }
+        }
+    }
+
+    public int StartConnect(int fd, ReadOnlySpan<byte> address)
+    {
+        fixed (byte* to = address)
+        {
+            if (SocketCalls.Connect(fd, to, address.Length) == 0)
+            {
+                return 0;
+            }
+
+            int error = Marshal.GetLastPInvokeError();
+
+            // EINTR: the connection goes on asynchronously, exactly as after EINPROGRESS.
+            return error is Errno.EINPROGRESS or Errno.EINTR ? Errno.EAGAIN : error;
+        }
+    }
+
+    public int ConnectResult(int fd)
+    {
+        int soError = 0;
+        int length = sizeof(int);
+        if (SocketCalls.GetSockOpt(fd, SocketCalls.SolSocket, SocketCalls.SoError, (byte*)&soError, &length) != 0)
+        {
+            return Marshal.GetLastPInvokeError();
+        }
+
+        if (soError != 0)
+        {
+            return soError == Errno.EINPROGRESS ? Errno.EAGAIN : soError;
+        }
+
+        // No error yet: connected only if there is a peer (a stale readiness edge can arrive before the handshake ends).
+        const int MaxAddressLength = 28; // sockaddr_in6
+        byte* peer = stackalloc byte[MaxAddressLength];
+        int peerLength = MaxAddressLength;
+        if (SocketCalls.GetPeerName(fd, peer, &peerLength) == 0)
+        {
+            return 0;
+        }
+
+        int error = Marshal.GetLastPInvokeError();
+        return error == Errno.ENOTCONN ? Errno.EAGAIN : error;
+    }
+
+    public bool IsReadyNow(int fd, bool read) => SocketCalls.IsReadyNow(fd, read);
+}
