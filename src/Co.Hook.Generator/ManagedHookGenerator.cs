@@ -14,7 +14,7 @@ namespace Co.Hook.Generator
     /// replacement calls the original code with no indirection;</item>
     /// <item>the target's reflection lookup (its parameter types, from the replacement's) and its Status name,
     /// "Type.Method(parameter types)" plus the declaration's note;</item>
-    /// <item>a member of the <c>ManagedHook</c> enum (the per-method diversion counter) named as the replacement;</item>
+    /// <item>a member of the <c>ManagedHookId</c> enum (the per-method diversion counter) named as the replacement;</item>
     /// <item>a row of <c>ManagedHookTable.Declarations</c> holding all of the above.</item>
     /// </list>
     /// </summary>
@@ -106,7 +106,7 @@ namespace Co.Hook.Generator
             code.AppendLine("{");
             code.AppendLine("    /// <summary>The managed layer's detoured methods, one per [ManagedHook] declaration, named as their replacements");
             code.AppendLine("    /// (the index of their diversion counters).</summary>");
-            code.AppendLine("    internal enum ManagedHook");
+            code.AppendLine("    internal enum ManagedHookId");
             code.AppendLine("    {");
             foreach (ManagedHookRow row in rows)
             {
@@ -126,7 +126,7 @@ namespace Co.Hook.Generator
             code.AppendLine("        [");
             foreach (ManagedHookRow row in rows)
             {
-                code.AppendLine($"            new(ManagedHook.{row.Replacement}, \"{row.Name}\",");
+                code.AppendLine($"            new(ManagedHookId.{row.Replacement}, \"{row.Name}\",");
                 code.AppendLine($"                typeof({row.TargetType}).GetMethod(\"{row.TargetMethod}\", {(row.IsStatic ? "Static" : "Instance")}, [{row.Lookup}]),");
                 code.AppendLine($"                typeof({row.OwnerName}).GetMethod(nameof({row.OwnerName}.{row.Replacement}), Static)!,");
                 code.AppendLine($"                static original => {row.OwnerName}.{row.Replacement}Original = ({row.Pointer})original),");

@@ -8,7 +8,7 @@ namespace Co.Hook.Managed;
 /// </summary>
 /// <remarks>Co.Hook.Generator turns each declaration into that function pointer, the target's reflection lookup (its
 /// parameter types are the replacement's), its Status name ("Socket.Receive(Span&lt;byte&gt;, SocketFlags, out
-/// SocketError)"), its <see cref="ManagedHook"/> counter, and a row of <see cref="ManagedHookTable"/>.</remarks>
+/// SocketError)"), its <see cref="ManagedHookId"/> counter, and a row of <see cref="ManagedHookTable"/>.</remarks>
 /// <param name="type">The type declaring the target.</param>
 /// <param name="method">The target's name (public or not).</param>
 [AttributeUsage(AttributeTargets.Method)]

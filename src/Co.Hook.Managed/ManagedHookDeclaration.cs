@@ -9,7 +9,7 @@ namespace Co.Hook.Managed;
 /// <param name="Replacement">The replacement.</param>
 /// <param name="PublishOriginal">Stores the original code's entry point in the replacement's function pointer.</param>
 internal sealed record ManagedHookDeclaration(
-    ManagedHook Hook,
+    ManagedHookId Hook,
     string Name,
     MethodInfo? Target,
     MethodInfo Replacement,

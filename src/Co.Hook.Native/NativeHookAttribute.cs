@@ -9,7 +9,7 @@ namespace Co.Hook;
 /// handler, which calls the original and keeps the socket bitmap (<see cref="Bookkeeping"/>).
 /// </summary>
 /// <remarks>Co.Hook.Generator turns each declaration into the handler's <c>{Handler}Original</c> function pointer and
-/// a row of <see cref="NativeHookTable"/>, from which <see cref="NativeHooks"/> installs the gates and reports
+/// a row of <see cref="NativeHookTable"/>, from which <see cref="NativeLayer"/> installs the gates and reports
 /// <see cref="HookStatus"/>. The library is data: another platform's exports are another set of declarations.</remarks>
 /// <param name="library">The library that exports the function (<see cref="HookLibraries"/>).</param>
 /// <param name="function">The exported function's name, also its Status name.</param>

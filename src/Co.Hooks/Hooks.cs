@@ -111,10 +111,10 @@ public static class Hooks
     // Each layer in a method of its own, not inlined: an assembly missing from the application fails the call inside
     // Enable's try, where it is caught, rather than the compilation of Enable itself.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void EnableNative() => NativeHooks.Enable(s_status);
+    private static void EnableNative() => NativeLayer.Enable(s_status);
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void EnableManaged() => ManagedHooks.Enable(s_status);
+    private static void EnableManaged() => ManagedLayer.Enable(s_status);
 
     /// <summary>Disables the managed layer, then the native one; under <see cref="s_lock"/>. A layer whose assembly
     /// never loaded has nothing to take out.</summary>
@@ -137,8 +137,8 @@ public static class Hooks
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void DisableNative() => NativeHooks.Disable();
+    private static void DisableNative() => NativeLayer.Disable();
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void DisableManaged() => ManagedHooks.Disable();
+    private static void DisableManaged() => ManagedLayer.Disable();
 }

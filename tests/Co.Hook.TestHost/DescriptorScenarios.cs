@@ -214,7 +214,7 @@ internal static unsafe partial class DescriptorScenarios
         int pipeTicks = 0;
         bool pipeReading = true;
         int ticksDuringPipeRead = -1;
-        long readsDivertedBefore = DivertCounters.Read("read");
+        long readsDivertedBefore = NativeDivertCounters.Read("read");
         var pipeReports = new List<string?>();
         EventHandler<SchedulerBlockedEventArgs> onBlocked = (_, report) =>
         {
@@ -252,7 +252,7 @@ internal static unsafe partial class DescriptorScenarios
                 }
             }
         });
-        long readsDiverted = DivertCounters.Read("read") - readsDivertedBefore;
+        long readsDiverted = NativeDivertCounters.Read("read") - readsDivertedBefore;
         string pipeBlockedIn = "";
         var waiting = System.Diagnostics.Stopwatch.StartNew();
         while (!pipeBlockedIn.Contains("pipe:[", StringComparison.Ordinal) && waiting.ElapsedMilliseconds < 5_000)
@@ -490,7 +490,7 @@ internal static unsafe partial class DescriptorScenarios
     {
         Coroutine.Configure(o => o.SchedulerCount = 1);
         Hooks.Enable();
-        long before = DivertCounters.Read("usleep");
+        long before = NativeDivertCounters.Read("usleep");
         CoroutineRun.All(1, _ =>
         {
             for (int i = 0; i < 5; i++)
@@ -501,7 +501,7 @@ internal static unsafe partial class DescriptorScenarios
             Thread.Sleep(1); // the managed layer's Thread.Sleep
         });
         Native.USleep(1000); // a plain thread: not diverted, not counted
-        long counted = DivertCounters.Read("usleep") - before;
+        long counted = NativeDivertCounters.Read("usleep") - before;
         Scenarios.Check(counted == 5, $"the usleep gate counted {counted} diverted calls, expected 5");
 
         var published = new Dictionary<string, long>();
@@ -527,7 +527,7 @@ internal static unsafe partial class DescriptorScenarios
         listener.RecordObservableInstruments();
         long sleeps = published.GetValueOrDefault("Thread.Sleep(int)");
         Console.WriteLine($"PUBLISHED usleep={published.GetValueOrDefault("usleep")} Thread.Sleep={sleeps} functions={published.Count}");
-        Scenarios.Check(published.GetValueOrDefault("usleep") == DivertCounters.Read("usleep") && sleeps == 1,
+        Scenarios.Check(published.GetValueOrDefault("usleep") == NativeDivertCounters.Read("usleep") && sleeps == 1,
             $"co.hooks.diverted published usleep={published.GetValueOrDefault("usleep")}, Thread.Sleep(int)={sleeps} (expected 1)");
         Scenarios.Check(published.Count >= 40, $"co.hooks.diverted has {published.Count} functions and methods");
     }

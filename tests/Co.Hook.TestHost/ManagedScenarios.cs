@@ -58,7 +58,7 @@ internal static partial class ManagedScenarios
         int flags = Fcntl((int)sockets[0].Handle, 3 /* F_GETFL */, 0);
         Scenarios.Check((flags & ONonblock) != 0 && sockets[0].Blocking, $"the scenario needs a socket that is non-blocking underneath but blocking to .NET (flags 0x{flags:x})");
 
-        long divertedBefore = Diversions.Count;
+        long divertedBefore = ManagedDivertCounters.Count;
         int inFlight = 0;
         int maxInFlight = 0;
         int correct = 0;
@@ -90,13 +90,13 @@ internal static partial class ManagedScenarios
             }
         });
         long elapsed = watch.ElapsedMilliseconds;
-        Console.WriteLine($"ELAPSED {elapsed} MAX-IN-FLIGHT {maxInFlight} DIVERTED {Diversions.Count - divertedBefore}");
+        Console.WriteLine($"ELAPSED {elapsed} MAX-IN-FLIGHT {maxInFlight} DIVERTED {ManagedDivertCounters.Count - divertedBefore}");
         Scenarios.Check(correct == clients, $"{correct} of {clients} clients got their own reply");
         if (hooks)
         {
             Scenarios.Check(maxInFlight >= clients * 9 / 10, $"at most {maxInFlight} of {clients} receives were waiting at once: not concurrent");
             Scenarios.Check(elapsed < clients * delayMs / 4, $"{clients} receives of {delayMs} ms took {elapsed} ms on one scheduler");
-            Scenarios.Check(Diversions.Count - divertedBefore >= 2 * clients, "the managed layer did not divert the calls");
+            Scenarios.Check(ManagedDivertCounters.Count - divertedBefore >= 2 * clients, "the managed layer did not divert the calls");
         }
         else
         {
@@ -152,10 +152,10 @@ internal static partial class ManagedScenarios
         if (hooks)
         {
             Scenarios.Check(maxAsleep >= sleepers * 9 / 10 && elapsed < sleepers * sleepMs / 10, $"{sleepers} sleeps: {elapsed} ms, at most {maxAsleep} at once");
-            long diverted = Diversions.Count;
+            long diverted = ManagedDivertCounters.Count;
             var plain = Stopwatch.StartNew();
             Thread.Sleep(sleepMs);
-            Scenarios.Check(plain.ElapsedMilliseconds >= sleepMs - 1 && Diversions.Count == diverted, "Thread.Sleep on a plain thread was diverted or did not sleep");
+            Scenarios.Check(plain.ElapsedMilliseconds >= sleepMs - 1 && ManagedDivertCounters.Count == diverted, "Thread.Sleep on a plain thread was diverted or did not sleep");
         }
         else
         {
@@ -186,7 +186,7 @@ internal static partial class ManagedScenarios
 
         long Echoes(int count)
         {
-            long before = Diversions.Count;
+            long before = ManagedDivertCounters.Count;
             CoroutineRun.All(1, _ =>
             {
                 var one = new byte[1];
@@ -197,7 +197,7 @@ internal static partial class ManagedScenarios
                     Scenarios.Check(serverStream.Read(one, 0, 1) == 1 && one[0] == (byte)i, $"echo {i} went wrong");
                 }
             }, TimeSpan.FromSeconds(120));
-            return Diversions.Count - before;
+            return ManagedDivertCounters.Count - before;
         }
 
         long first = Echoes(200_000);
@@ -214,14 +214,14 @@ internal static partial class ManagedScenarios
         il.Emit(OpCodes.Callvirt, typeof(Socket).GetMethod(nameof(Socket.Receive), [typeof(byte[])])!);
         il.Emit(OpCodes.Ret);
         var receiveLate = (Func<Socket, byte[], int>)dynamic.CreateDelegate(typeof(Func<Socket, byte[], int>));
-        long beforeLate = Diversions.Count;
+        long beforeLate = ManagedDivertCounters.Count;
         CoroutineRun.All(1, _ =>
         {
             client.Send([42]);
             var buffer = new byte[1];
             Scenarios.Check(receiveLate(server, buffer) == 1 && buffer[0] == 42, "the late caller received the wrong data");
         });
-        Scenarios.Check(Diversions.Count - beforeLate == 2, $"a caller compiled after install was diverted {Diversions.Count - beforeLate} of 2 times");
+        Scenarios.Check(ManagedDivertCounters.Count - beforeLate == 2, $"a caller compiled after install was diverted {ManagedDivertCounters.Count - beforeLate} of 2 times");
     }
 
     /// <summary>
@@ -438,11 +438,11 @@ internal static partial class ManagedScenarios
 
         string plain = Outcomes();
         string inCoroutine = "";
-        long divertedBefore = Diversions.Count;
+        long divertedBefore = ManagedDivertCounters.Count;
         CoroutineRun.All(1, _ => inCoroutine = Outcomes());
         Console.WriteLine($"OUTCOMES {inCoroutine}");
         Scenarios.Check(inCoroutine == plain, $"in a coroutine: {inCoroutine}; on a plain thread: {plain}");
-        Scenarios.Check(Diversions.Count - divertedBefore >= 3, "the outcome waits were not diverted");
+        Scenarios.Check(ManagedDivertCounters.Count - divertedBefore >= 3, "the outcome waits were not diverted");
     }
 
     /// <summary>SyncPrimitives with the hooks on.</summary>

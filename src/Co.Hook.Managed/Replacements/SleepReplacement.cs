@@ -16,7 +16,7 @@ internal static unsafe partial class SleepReplacement
     {
         if (millisecondsTimeout >= Timeout.Infinite && BlockingCall.CanDivert())
         {
-            Diversions.Record(ManagedHook.Sleep);
+            ManagedDivertCounters.Record(ManagedHookId.Sleep);
             if (millisecondsTimeout == 0)
             {
                 Coroutine.Yield();

@@ -26,7 +26,7 @@ internal static unsafe partial class SocketReplacements
     [ManagedHook(typeof(Socket), nameof(Socket.Receive))]
     internal static int ReceiveArray(Socket socket, byte[] buffer, int offset, int size, SocketFlags flags, out SocketError errorCode)
     {
-        if (buffer is not null && Waited(socket, read: true, ManagedHook.ReceiveArray) == SocketError.TimedOut)
+        if (buffer is not null && Waited(socket, read: true, ManagedHookId.ReceiveArray) == SocketError.TimedOut)
         {
             errorCode = SocketError.TimedOut;
             return 0;
@@ -39,7 +39,7 @@ internal static unsafe partial class SocketReplacements
     [ManagedHook(typeof(Socket), nameof(Socket.Receive))]
     internal static int ReceiveSpan(Socket socket, Span<byte> buffer, SocketFlags flags, out SocketError errorCode)
     {
-        if (Waited(socket, read: true, ManagedHook.ReceiveSpan) == SocketError.TimedOut)
+        if (Waited(socket, read: true, ManagedHookId.ReceiveSpan) == SocketError.TimedOut)
         {
             errorCode = SocketError.TimedOut;
             return 0;
@@ -52,7 +52,7 @@ internal static unsafe partial class SocketReplacements
     [ManagedHook(typeof(Socket), nameof(Socket.Receive))]
     internal static int ReceiveList(Socket socket, IList<ArraySegment<byte>> buffers, SocketFlags flags, out SocketError errorCode)
     {
-        if (buffers is not null && Waited(socket, read: true, ManagedHook.ReceiveList) == SocketError.TimedOut)
+        if (buffers is not null && Waited(socket, read: true, ManagedHookId.ReceiveList) == SocketError.TimedOut)
         {
             errorCode = SocketError.TimedOut;
             return 0;
@@ -65,7 +65,7 @@ internal static unsafe partial class SocketReplacements
     [ManagedHook(typeof(Socket), nameof(Socket.Send))]
     internal static int SendArray(Socket socket, byte[] buffer, int offset, int size, SocketFlags flags, out SocketError errorCode)
     {
-        if (buffer is not null && Waited(socket, read: false, ManagedHook.SendArray) == SocketError.TimedOut)
+        if (buffer is not null && Waited(socket, read: false, ManagedHookId.SendArray) == SocketError.TimedOut)
         {
             errorCode = SocketError.TimedOut;
             return 0;
@@ -78,7 +78,7 @@ internal static unsafe partial class SocketReplacements
     [ManagedHook(typeof(Socket), nameof(Socket.Send))]
     internal static int SendSpan(Socket socket, ReadOnlySpan<byte> buffer, SocketFlags flags, out SocketError errorCode)
     {
-        if (Waited(socket, read: false, ManagedHook.SendSpan) == SocketError.TimedOut)
+        if (Waited(socket, read: false, ManagedHookId.SendSpan) == SocketError.TimedOut)
         {
             errorCode = SocketError.TimedOut;
             return 0;
@@ -91,7 +91,7 @@ internal static unsafe partial class SocketReplacements
     [ManagedHook(typeof(Socket), nameof(Socket.Send))]
     internal static int SendList(Socket socket, IList<ArraySegment<byte>> buffers, SocketFlags flags, out SocketError errorCode)
     {
-        if (buffers is not null && Waited(socket, read: false, ManagedHook.SendList) == SocketError.TimedOut)
+        if (buffers is not null && Waited(socket, read: false, ManagedHookId.SendList) == SocketError.TimedOut)
         {
             errorCode = SocketError.TimedOut;
             return 0;
@@ -104,7 +104,7 @@ internal static unsafe partial class SocketReplacements
     [ManagedHook(typeof(Socket), nameof(Socket.ReceiveFrom))]
     internal static int ReceiveFromArray(Socket socket, byte[] buffer, int offset, int size, SocketFlags flags, ref EndPoint remoteEP)
     {
-        ThrowIfTimedOut(!IsNull(buffer) && !IsNull(remoteEP) ? Waited(socket, read: true, ManagedHook.ReceiveFromArray) : SocketError.Success);
+        ThrowIfTimedOut(!IsNull(buffer) && !IsNull(remoteEP) ? Waited(socket, read: true, ManagedHookId.ReceiveFromArray) : SocketError.Success);
         using JitGuard.OriginalScope original = JitGuard.EnterOriginal();
         return ReceiveFromArrayOriginal(socket, buffer!, offset, size, flags, ref remoteEP);
     }
@@ -112,7 +112,7 @@ internal static unsafe partial class SocketReplacements
     [ManagedHook(typeof(Socket), nameof(Socket.ReceiveFrom))]
     internal static int ReceiveFromSpan(Socket socket, Span<byte> buffer, SocketFlags flags, ref EndPoint remoteEP)
     {
-        ThrowIfTimedOut(!IsNull(remoteEP) ? Waited(socket, read: true, ManagedHook.ReceiveFromSpan) : SocketError.Success);
+        ThrowIfTimedOut(!IsNull(remoteEP) ? Waited(socket, read: true, ManagedHookId.ReceiveFromSpan) : SocketError.Success);
         using JitGuard.OriginalScope original = JitGuard.EnterOriginal();
         return ReceiveFromSpanOriginal(socket, buffer, flags, ref remoteEP);
     }
@@ -120,7 +120,7 @@ internal static unsafe partial class SocketReplacements
     [ManagedHook(typeof(Socket), nameof(Socket.ReceiveFrom))]
     internal static int ReceiveFromAddress(Socket socket, Span<byte> buffer, SocketFlags flags, SocketAddress receivedAddress)
     {
-        ThrowIfTimedOut(receivedAddress is not null ? Waited(socket, read: true, ManagedHook.ReceiveFromAddress) : SocketError.Success);
+        ThrowIfTimedOut(receivedAddress is not null ? Waited(socket, read: true, ManagedHookId.ReceiveFromAddress) : SocketError.Success);
         using JitGuard.OriginalScope original = JitGuard.EnterOriginal();
         return ReceiveFromAddressOriginal(socket, buffer, flags, receivedAddress!);
     }
@@ -128,7 +128,7 @@ internal static unsafe partial class SocketReplacements
     [ManagedHook(typeof(Socket), nameof(Socket.SendTo))]
     internal static int SendToArray(Socket socket, byte[] buffer, int offset, int size, SocketFlags flags, EndPoint remoteEP)
     {
-        ThrowIfTimedOut(buffer is not null && remoteEP is not null ? Waited(socket, read: false, ManagedHook.SendToArray) : SocketError.Success);
+        ThrowIfTimedOut(buffer is not null && remoteEP is not null ? Waited(socket, read: false, ManagedHookId.SendToArray) : SocketError.Success);
         using JitGuard.OriginalScope original = JitGuard.EnterOriginal();
         return SendToArrayOriginal(socket, buffer!, offset, size, flags, remoteEP!);
     }
@@ -136,7 +136,7 @@ internal static unsafe partial class SocketReplacements
     [ManagedHook(typeof(Socket), nameof(Socket.SendTo))]
     internal static int SendToSpan(Socket socket, ReadOnlySpan<byte> buffer, SocketFlags flags, EndPoint remoteEP)
     {
-        ThrowIfTimedOut(remoteEP is not null ? Waited(socket, read: false, ManagedHook.SendToSpan) : SocketError.Success);
+        ThrowIfTimedOut(remoteEP is not null ? Waited(socket, read: false, ManagedHookId.SendToSpan) : SocketError.Success);
         using JitGuard.OriginalScope original = JitGuard.EnterOriginal();
         return SendToSpanOriginal(socket, buffer, flags, remoteEP!);
     }
@@ -144,7 +144,7 @@ internal static unsafe partial class SocketReplacements
     [ManagedHook(typeof(Socket), nameof(Socket.SendTo))]
     internal static int SendToAddress(Socket socket, ReadOnlySpan<byte> buffer, SocketFlags flags, SocketAddress socketAddress)
     {
-        ThrowIfTimedOut(socketAddress is not null ? Waited(socket, read: false, ManagedHook.SendToAddress) : SocketError.Success);
+        ThrowIfTimedOut(socketAddress is not null ? Waited(socket, read: false, ManagedHookId.SendToAddress) : SocketError.Success);
         using JitGuard.OriginalScope original = JitGuard.EnterOriginal();
         return SendToAddressOriginal(socket, buffer, flags, socketAddress!);
     }
@@ -156,7 +156,7 @@ internal static unsafe partial class SocketReplacements
     {
         if (SocketWaits.Diverts(socket))
         {
-            Diversions.Record(ManagedHook.Accept);
+            ManagedDivertCounters.Record(ManagedHookId.Accept);
             if (!SocketWaits.BlockingUnderneath(socket))
             {
                 SocketWaits.WaitReady(socket, read: true, timed: false); // else libc's accept4 is diverted below
@@ -177,9 +177,9 @@ internal static unsafe partial class SocketReplacements
     {
         if (remoteEP is not null && SocketWaits.Diverts(socket) && !SocketWaits.BlockingUnderneath(socket))
         {
-            Diversions.Record(ManagedHook.Connect);
+            ManagedDivertCounters.Record(ManagedHookId.Connect);
             Task connecting = socket.ConnectAsync(remoteEP);
-            Park.UntilDone(connecting);
+            ForeignWait.UntilDone(connecting);
             connecting.GetAwaiter().GetResult();
             return;
         }
@@ -199,7 +199,7 @@ internal static unsafe partial class SocketReplacements
             return PollOriginal(socket, microSeconds, mode);
         }
 
-        Diversions.Record(ManagedHook.Poll);
+        ManagedDivertCounters.Record(ManagedHookId.Poll);
         long deadline = microSeconds < 0 ? long.MaxValue : Clock.DeadlineAfter((int)Math.Min(((long)microSeconds + 999) / 1000, int.MaxValue));
         for (int step = 1; ; step = Math.Min(step * 2, MaxSelectStepMs))
         {
@@ -241,7 +241,7 @@ internal static unsafe partial class SocketReplacements
             return;
         }
 
-        Diversions.Record(ManagedHook.Select);
+        ManagedDivertCounters.Record(ManagedHookId.Select);
         object?[]? read = Copy(checkRead);
         object?[]? write = Copy(checkWrite);
         object?[]? error = Copy(checkError);
@@ -269,14 +269,14 @@ internal static unsafe partial class SocketReplacements
     /// <summary>Waits, for a diverted call, until the socket is ready; TimedOut if its timeout passed first.</summary>
     /// <remarks>On a descriptor that is blocking underneath the original's libc call is diverted by the native layer
     /// (one attempt, then the poller): waiting here first would only add a poll to every call.</remarks>
-    private static SocketError Waited(Socket socket, bool read, ManagedHook hook)
+    private static SocketError Waited(Socket socket, bool read, ManagedHookId hook)
     {
         if (!SocketWaits.Diverts(socket))
         {
             return SocketError.Success;
         }
 
-        Diversions.Record(hook);
+        ManagedDivertCounters.Record(hook);
         return SocketWaits.BlockingUnderneath(socket) ? SocketError.Success : SocketWaits.WaitReady(socket, read, timed: true);
     }
 

@@ -31,11 +31,11 @@ internal static unsafe partial class SyncPrimitiveReplacements
             }
         }
 
-        Diversions.Record(ManagedHook.SemaphoreWaitCore);
+        ManagedDivertCounters.Record(ManagedHookId.SemaphoreWaitCore);
         Task<bool> acquiring = semaphore.WaitAsync(
             millisecondsTimeout == Timeout.Infinite ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(millisecondsTimeout),
             cancellationToken);
-        Park.UntilDone(acquiring);
+        ForeignWait.UntilDone(acquiring);
         return acquiring.GetAwaiter().GetResult(); // OperationCanceledException on cancellation, as Wait throws
     }
 
@@ -50,7 +50,7 @@ internal static unsafe partial class SyncPrimitiveReplacements
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        Diversions.Record(ManagedHook.EventWait);
+        ManagedDivertCounters.Record(ManagedHookId.EventWait);
         var done = new Event(manualReset: true);
         RegisteredWaitHandle registration = ThreadPool.UnsafeRegisterWaitForSingleObject(
             slim.WaitHandle, static (state, _) => ((Event)state!).Signal(), done, millisecondsTimeout, executeOnlyOnce: true);

@@ -23,7 +23,7 @@ internal static unsafe partial class TaskWaitReplacement
             return SpinThenBlockingWaitOriginal(task, millisecondsTimeout, cancellationToken);
         }
 
-        Diversions.Record(ManagedHook.SpinThenBlockingWait);
+        ManagedDivertCounters.Record(ManagedHookId.SpinThenBlockingWait);
         var done = new Event(manualReset: true);
         task.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(done.Signal);
         using (cancellationToken.UnsafeRegister(static state => ((Event)state!).Signal(), done))

@@ -80,7 +80,7 @@ internal static class GateBuilder
             if (plan.Counter != 0)
             {
                 asm.mov(r11, (ulong)plan.Counter);
-                asm.@lock.inc(__qword_ptr[r11]); // DivertCounters: only calls that are diverted pay for it
+                asm.@lock.inc(__qword_ptr[r11]); // NativeDivertCounters: only calls that are diverted pay for it
             }
 
             asm.mov(r11, (ulong)plan.Handler);
@@ -188,7 +188,7 @@ internal static class GateBuilder
 /// <param name="OnlyTrackedSockets">Divert only when the first argument is a tracked socket.</param>
 /// <param name="Bookkeeping">How the function changes the set of tracked sockets.</param>
 /// <param name="ExcludedCallers">Return-address ranges whose calls are never diverted (the sleep family).</param>
-/// <param name="Counter">A native counter (<see cref="DivertCounters"/>) the gate increments on each divert, or 0.</param>
+/// <param name="Counter">A native counter (<see cref="NativeDivertCounters"/>) the gate increments on each divert, or 0.</param>
 internal sealed record GatePlan(
     nint Handler,
     bool OnlyTrackedSockets = false,

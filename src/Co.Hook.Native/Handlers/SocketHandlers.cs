@@ -5,7 +5,7 @@ namespace Co.Hook.Handlers;
 /// <summary>
 /// The handlers of the recv and send families: reached only through a gate, on a thread running coroutine code. Calls
 /// that would not block behave exactly as libc's (same result, same errno); calls that would block are turned into
-/// non-blocking attempts separated by waits on the runtime's poller (<see cref="Diversion"/>), so only the coroutine waits.
+/// non-blocking attempts separated by waits on the runtime's poller (<see cref="BlockingTransfer"/>), so only the coroutine waits.
 /// </summary>
 /// <remarks>The original of each function is its detour's trampoline, set once at install.</remarks>
 internal static unsafe partial class SocketHandlers
@@ -13,34 +13,34 @@ internal static unsafe partial class SocketHandlers
     [NativeHook(HookLibraries.Libc, "recvmsg")]
     [UnmanagedCallersOnly]
     internal static nint RecvMsg(int fd, void* message, int flags) =>
-        Diversion.Run(fd, flags, read: true, new RecvMsgCall(fd, message, flags));
+        BlockingTransfer.Run(fd, flags, read: true, new RecvMsgCall(fd, message, flags));
 
     [NativeHook(HookLibraries.Libc, "recv")]
     [UnmanagedCallersOnly]
     internal static nint Recv(int fd, void* buffer, nint length, int flags) =>
-        Diversion.Run(fd, flags, read: true, new RecvCall(fd, buffer, length, flags));
+        BlockingTransfer.Run(fd, flags, read: true, new RecvCall(fd, buffer, length, flags));
 
     [NativeHook(HookLibraries.Libc, "recvfrom")]
     [UnmanagedCallersOnly]
     internal static nint RecvFrom(int fd, void* buffer, nint length, int flags, void* address, int* addressLength) =>
-        Diversion.Run(fd, flags, read: true, new RecvFromCall(fd, buffer, length, flags, address, addressLength));
+        BlockingTransfer.Run(fd, flags, read: true, new RecvFromCall(fd, buffer, length, flags, address, addressLength));
 
     /// <summary>sendmsg: a partial send is reported as it comes (the caller's iovecs are not rewritten to continue).</summary>
     [NativeHook(HookLibraries.Libc, "sendmsg")]
     [UnmanagedCallersOnly]
     internal static nint SendMsg(int fd, void* message, int flags) =>
-        Diversion.Run(fd, flags, read: false, new SendMsgCall(fd, message, flags));
+        BlockingTransfer.Run(fd, flags, read: false, new SendMsgCall(fd, message, flags));
 
-    /// <summary>send: as a blocking send does, sends the whole buffer (see <see cref="Diversion.SendFully"/>).</summary>
+    /// <summary>send: as a blocking send does, sends the whole buffer (see <see cref="BlockingTransfer.SendFully"/>).</summary>
     [NativeHook(HookLibraries.Libc, "send")]
     [UnmanagedCallersOnly]
     internal static nint Send(int fd, void* buffer, nint length, int flags) =>
-        Diversion.SendFully(fd, flags, length, new SendCall(fd, (byte*)buffer, length, flags));
+        BlockingTransfer.SendFully(fd, flags, length, new SendCall(fd, (byte*)buffer, length, flags));
 
     [NativeHook(HookLibraries.Libc, "sendto")]
     [UnmanagedCallersOnly]
     internal static nint SendTo(int fd, void* buffer, nint length, int flags, void* address, int addressLength) =>
-        Diversion.Run(fd, flags, read: false, new SendToCall(fd, buffer, length, flags, address, addressLength));
+        BlockingTransfer.Run(fd, flags, read: false, new SendToCall(fd, buffer, length, flags, address, addressLength));
 
     private readonly struct RecvMsgCall(int fd, void* message, int flags) : IHookedCall
     {

@@ -18,22 +18,22 @@ internal static unsafe partial class StreamHandlers
     [NativeHook(HookLibraries.Libc, "read", Gate = NativeGate.TrackedSocketsOnly)]
     [UnmanagedCallersOnly]
     internal static nint Read(int fd, void* buffer, nint length) =>
-        Diversion.Run(fd, 0, read: true, new ReadCall(fd, buffer, length));
+        BlockingTransfer.Run(fd, 0, read: true, new ReadCall(fd, buffer, length));
 
     [NativeHook(HookLibraries.Libc, "write", Gate = NativeGate.TrackedSocketsOnly)]
     [UnmanagedCallersOnly]
     internal static nint Write(int fd, void* buffer, nint length) =>
-        Diversion.SendFully(fd, 0, length, new WriteCall(fd, (byte*)buffer, length));
+        BlockingTransfer.SendFully(fd, 0, length, new WriteCall(fd, (byte*)buffer, length));
 
     [NativeHook(HookLibraries.Libc, "readv", Gate = NativeGate.TrackedSocketsOnly)]
     [UnmanagedCallersOnly]
     internal static nint Readv(int fd, void* vectors, int count) =>
-        Diversion.Run(fd, 0, read: true, new VectorCall(fd, vectors, count, read: true));
+        BlockingTransfer.Run(fd, 0, read: true, new VectorCall(fd, vectors, count, read: true));
 
     [NativeHook(HookLibraries.Libc, "writev", Gate = NativeGate.TrackedSocketsOnly)]
     [UnmanagedCallersOnly]
     internal static nint Writev(int fd, void* vectors, int count) =>
-        Diversion.Run(fd, 0, read: false, new VectorCall(fd, vectors, count, read: false));
+        BlockingTransfer.Run(fd, 0, read: false, new VectorCall(fd, vectors, count, read: false));
 
     /// <summary>Whether the attempt found that <paramref name="fd"/> is not a socket after all (then it is forgotten,
     /// and the caller's own call must run instead).</summary>

@@ -1,7 +1,7 @@
 namespace Co.Platform;
 
 /// <summary>Sleeping on a 32-bit word until another thread changes it and wakes the sleeper: the baton hand-off
-/// between a scheduler's threads (<see cref="Scheduling.Parker"/>). futex on Linux; WaitOnAddress on Windows.</summary>
+/// between a scheduler's threads (<see cref="Scheduling.ThreadSignal"/>). futex on Linux; WaitOnAddress on Windows.</summary>
 /// <remarks>Callers keep the word in memory that never moves (a pinned array): waiters are keyed by address.</remarks>
 internal unsafe interface IAddressWait
 {

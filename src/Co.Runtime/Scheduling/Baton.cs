@@ -5,7 +5,7 @@ namespace Co.Scheduling;
 
 /// <summary>
 /// The Debug build's checks of the baton invariant (docs/ARCHITECTURE.md, "The baton invariant"), in one place. Every
-/// holder-only structure calls <see cref="AssertHolder"/> at its entry points; <see cref="Parker"/> and
+/// holder-only structure calls <see cref="AssertHolder"/> at its entry points; <see cref="ThreadSignal"/> and
 /// <see cref="Scheduler.Park"/> call <see cref="SpinGate.AssertNoneHeld"/>. The calls vanish from Release builds
 /// (<see cref="ConditionalAttribute"/>): the hot path pays nothing for them.
 /// </summary>

@@ -95,7 +95,7 @@ public sealed partial class Scheduler
         {
             foreach (Worker spare in _spares)
             {
-                spare.Parker.Unpark();
+                spare.Signal.Set();
             }
         }
     }
@@ -179,7 +179,7 @@ public sealed partial class Scheduler
             // Stopped: this coroutine is never resumed; its thread sleeps until the process ends.
             while (true)
             {
-                me.Parker.Park();
+                me.Signal.Wait();
             }
         }
 
@@ -195,7 +195,7 @@ public sealed partial class Scheduler
         }
 
         // Only the dispatch of our own resume hands the baton back to this thread.
-        me.Parker.Park();
+        me.Signal.Wait();
     }
 
     /// <summary>The loop took <paramref name="target"/>'s resume: <paramref name="runner"/> becomes a spare and hands
@@ -209,7 +209,7 @@ public sealed partial class Scheduler
         }
 
         HandBatonTo(target);
-        while (!runner.Parker.Park(_spareIdleTimeoutMs))
+        while (!runner.Signal.Wait(_spareIdleTimeoutMs))
         {
             lock (_sparesLock)
             {
@@ -445,6 +445,6 @@ public sealed partial class Scheduler
     private void HandBatonTo(Worker target)
     {
         _holder = target;
-        target.Parker.Unpark();
+        target.Signal.Set();
     }
 }

@@ -183,6 +183,6 @@ public sealed partial class Scheduler
         // is consumed by one park: this one, and the park it was on its way to, which follows every rejoin from Park.
         // A rejoin from anywhere else arranges no resume of its own.
         Enqueue(me);
-        me.Parker.Park();
+        me.Signal.Wait();
     }
 }

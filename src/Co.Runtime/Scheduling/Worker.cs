@@ -22,7 +22,7 @@ internal sealed unsafe class Worker : IRunnable
     private static Worker? t_current;
 
     /// <summary>Hands the baton to this worker and its parked thread; the baton-free thread is the sole one to run.</summary>
-    internal readonly Parker Parker = new();
+    internal readonly ThreadSignal Signal = new();
 
     /// <summary>The node this thread waits with; a thread waits on one thing at a time.</summary>
     internal readonly WorkerWaitNode WaitNode;
@@ -183,7 +183,7 @@ internal sealed unsafe class Worker : IRunnable
             CurrentPlatform.Threads.PinCurrentThread(pinCpu);
         }
 
-        Parker.Park();
+        Signal.Wait();
         Scheduler.RunLoop(this);
         CurrentPlatform.HookFlags.Detach(HookFlags);
         HookFlags = null;

@@ -9,11 +9,11 @@ internal sealed class ThreadWaitNode : WaitNode
     [ThreadStatic]
     private static ThreadWaitNode? t_node;
 
-    internal readonly Parker Parker = new();
+    internal readonly ThreadSignal Signal = new();
 
     internal static ThreadWaitNode ForCurrentThread => t_node ??= new ThreadWaitNode();
 
     private protected override TimerHeap? Timers => null;
 
-    internal override void Dispatch() => Parker.Unpark();
+    internal override void Dispatch() => Signal.Set();
 }

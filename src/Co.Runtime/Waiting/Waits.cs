@@ -38,12 +38,12 @@ internal static class Waits
         {
             if (timeoutMs < 0)
             {
-                threadNode.Parker.Park();
+                threadNode.Signal.Wait();
             }
-            else if (!threadNode.Parker.Park(timeoutMs) && !threadNode.TryClaim(WaitOutcome.TimedOut))
+            else if (!threadNode.Signal.Wait(timeoutMs) && !threadNode.TryClaim(WaitOutcome.TimedOut))
             {
                 // Claimed just as the timeout passed: its unpark is on the way, consume it.
-                threadNode.Parker.Park();
+                threadNode.Signal.Wait();
             }
         }
         else

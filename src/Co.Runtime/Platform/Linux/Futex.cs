@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace Co.Platform.Linux;
 
 /// <summary>
-/// The Linux futex system call, reached through libc's <c>syscall</c>. Used by <see cref="Scheduling.Parker"/> for
+/// The Linux futex system call, reached through libc's <c>syscall</c>. Used by <see cref="Scheduling.ThreadSignal"/> for
 /// the one-wake-one-wait baton hand-off between the threads of a scheduler.
 /// </summary>
 /// <remarks>

@@ -10,7 +10,7 @@ namespace Co.Hook;
 /// </summary>
 /// <remarks>Gates that keep the socket bitmap are installed first, then the bitmap is rebuilt from the descriptors
 /// already open, then the rest: from then on every socket made on any thread is seen.</remarks>
-internal static class NativeHooks
+internal static class NativeLayer
 {
     /// <summary>Functions the design does not have to hook, and why (see docs/HOOKS.md).</summary>
     private static readonly (string Name, string Why)[] s_notNeeded =
@@ -95,7 +95,7 @@ internal static class NativeHooks
                 (entry, trampoline) =>
                 {
                     declaration.PublishOriginal?.Invoke(trampoline);
-                    return GateBuilder.Build(entry, trampoline, plan.Handler != 0 ? plan with { Counter = DivertCounters.For(name) } : plan);
+                    return GateBuilder.Build(entry, trampoline, plan.Handler != 0 ? plan with { Counter = NativeDivertCounters.For(name) } : plan);
                 },
                 out detour,
                 out reason);

@@ -10,7 +10,7 @@ namespace Co.Hook.Handlers;
 /// <see cref="ReadinessLoop"/>, with errno as the edge's convention — so only the coroutine waits; every other call goes
 /// to the original as is. Generic over the call so each handler's arguments travel in a struct, without allocation.
 /// </summary>
-internal static class Diversion
+internal static class BlockingTransfer
 {
     /// <summary>MSG_DONTWAIT: this one call does not block.</summary>
     public const int MsgDontwait = 0x40;

@@ -3,7 +3,7 @@ using Co.Hook.Handlers;
 namespace Co.Hook.Managed.Replacements;
 
 /// <summary>Parking the calling coroutine (not its thread) until something outside the runtime completes.</summary>
-internal static class Park
+internal static class ForeignWait
 {
     /// <summary>Until <paramref name="task"/> completes.</summary>
     public static void UntilDone(Task task)

@@ -12,7 +12,7 @@ namespace Co.Hook.Gates;
 /// <remarks>Invariant: the counters live in one native block allocated once and never freed or moved (gates hold their
 /// addresses as immediates); a function keeps its counter across Disable/Enable, so its gate's code is the same and
 /// its detour block is reused.</remarks>
-internal static unsafe class DivertCounters
+internal static unsafe class NativeDivertCounters
 {
     private const int Capacity = 128;
 

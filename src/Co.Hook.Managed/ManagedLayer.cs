@@ -15,7 +15,7 @@ namespace Co.Hook.Managed;
 /// Socket's private members must exist, the JIT guard must install, and a canary detour of a method of this assembly
 /// must divert and reach its original. Any failure leaves every managed detour off, each with the reason in its
 /// <see cref="HookStatus"/>.</remarks>
-internal static class ManagedHooks
+internal static class ManagedLayer
 {
     private const int KnownRuntimeMajor = 10;
 
@@ -26,7 +26,7 @@ internal static class ManagedHooks
         ManagedHookDeclaration[] declarations = ManagedHookTable.Declarations();
         foreach (ManagedHookDeclaration declaration in declarations)
         {
-            DivertCounters.AddSource(() => (declaration.Name, Diversions.CountOf(declaration.Hook)));
+            NativeDivertCounters.AddSource(() => (declaration.Name, ManagedDivertCounters.CountOf(declaration.Hook)));
         }
 
         return declarations;
