@@ -98,14 +98,12 @@ public static partial class Sock
             return FailAnywhere(Errno.EBADF);
         }
 
-        PollDescriptorTable.Instance.Forget(descriptor);
-        if (SocketCalls.Close(descriptor) == 0)
+        if (PollDescriptorTable.Instance.ForgetAndClose(descriptor, static fd => SocketCalls.Close(fd), out int error) == 0)
         {
             return 0;
         }
 
         // On Linux the descriptor is released even when close reports EINTR; retrying could close a reused number.
-        int error = Marshal.GetLastPInvokeError();
         return error == Errno.EINTR ? 0 : FailAnywhere(error);
     }
 

@@ -43,15 +43,18 @@ internal static unsafe partial class ConnectionHandlers
         return error == 0 ? 0 : -1;
     }
 
-    /// <summary>close of a tracked socket (the gate has already cleared its bit): the poller registration goes and
-    /// its waiters wake, then libc closes it. Result and errno are close's own.</summary>
+    /// <summary>close of a tracked socket (the gate has already cleared its bit): the poller registration goes, its
+    /// waiters wake and libc closes it, with no registration possible in between (PollDescriptorTable.ForgetAndClose).
+    /// Result and errno are close's own.</summary>
     [NativeHook(HookLibraries.Libc, "close", Bookkeeping = Bookkeeping.UntrackArgument0)]
     [UnmanagedCallersOnly]
     internal static int Close(int fd)
     {
+        int callersErrno = Marshal.GetLastSystemError();
         using BlockingCall.Scope scope = BlockingCall.Enter();
-        PollDescriptorTable.Instance.Forget(fd);
-        return CloseOriginal(fd);
+        int result = PollDescriptorTable.Instance.ForgetAndClose(fd, static fd => CloseOriginal(fd), out int error);
+        Marshal.SetLastSystemError(result == 0 ? callersErrno : error); // as libc: errno changes only on failure
+        return result;
     }
 
     /// <summary>

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Co.Net;
 
 /// <summary>
@@ -91,7 +93,37 @@ internal sealed class PollDescriptorTable : Platform.IReadinessSink
         }
     }
 
-    /// <summary>Removes <paramref name="fd"/>'s descriptor (before the descriptor is closed) and wakes its waiters.</summary>
+    /// <summary>
+    /// Forgets <paramref name="fd"/>'s descriptor, wakes its waiters (they report EBADF) and closes the number with
+    /// <paramref name="close"/>, all under the table's lock. A coroutine that misses the forgotten entry registers the
+    /// number afresh under that lock too, so it registers either before the forget (and is woken by it) or after the
+    /// close (and its registration fails with EBADF, or finds the new socket of a reused number) — never in between,
+    /// where the kernel would drop the fresh registration along with the closed descriptor and leave its waiter asleep
+    /// for good. The lock is held across close(2), which returns at once for a socket unless SO_LINGER makes it wait.
+    /// </summary>
+    /// <returns>close's result; <paramref name="error"/> is its errno (0 on success), read straight after the call.</returns>
+    internal int ForgetAndClose(int fd, Func<int, int> close, out int error)
+    {
+        PollDescriptor? descriptor;
+        int result;
+        lock (_lock)
+        {
+            descriptor = Find(fd);
+            if (descriptor is not null)
+            {
+                Volatile.Write(ref _byFd[fd], null);
+                descriptor.Close();
+            }
+
+            result = close(fd);
+            error = result == 0 ? 0 : Marshal.GetLastSystemError();
+        }
+
+        return result;
+    }
+
+    /// <summary>Removes <paramref name="fd"/>'s descriptor and wakes its waiters: for a number whose socket is already
+    /// closed (see <see cref="ForgetStale"/>); a socket still open is closed with <see cref="ForgetAndClose"/>.</summary>
     internal void Forget(int fd)
     {
         PollDescriptor? descriptor;

@@ -52,6 +52,36 @@ public partial class SockStaleDescriptorTests
         Assert.True(sameNumberSeen, "the new socket never got the closed socket's number in 5 attempts");
     }
 
+    /// <summary>
+    /// A coroutine that starts waiting on a socket while another closes it must not sleep for good. The close forgets
+    /// the runtime's record and then closes the number; a waiter that registered the number afresh in between would
+    /// be dropped by the kernel along with the closed descriptor and never woken. Here the close is held open for
+    /// 200 ms after the forget while the waiter starts: it must still finish, with EBADF.
+    /// </summary>
+    [Fact]
+    public async Task AWaitStartedWhileTheSocketIsBeingClosed_EndsWithEbadf()
+    {
+        using SockPair p = await Loop.Pair();
+        nint server = p.Server;
+        Task<int>? waiter = null;
+        int closeResult = await CoRun.Sync(() => Net.PollDescriptorTable.Instance.ForgetAndClose((int)server, fd =>
+        {
+            waiter = CoRun.Async(async () =>
+            {
+                int r = await Sock.RecvAsync(server, new byte[4]);
+                return r == -1 ? Sock.Error() : 1000 + r;
+            }, CoRun.S(1));
+            System.Threading.Thread.Sleep(200); // the waiter starts (and would register) while the number is still open
+            return CloseNative(fd);
+        }, out _), CoRun.S(0));
+        p.ForgetServer();
+
+        Assert.Equal(0, closeResult);
+        Assert.NotNull(waiter);
+        await CoRun.Bound(waiter, TimeSpan.FromSeconds(10), "a wait started while its socket was being closed");
+        Assert.Equal(Err.EBADF, await waiter);
+    }
+
     [LibraryImport("libc", EntryPoint = "close")]
     private static partial int CloseNative(int fd);
 }
