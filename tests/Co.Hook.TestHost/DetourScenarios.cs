@@ -27,6 +27,62 @@ internal static unsafe class DetourScenarios
         }
     }
 
+    /// <summary>
+    /// A detour gives the patched page back exactly the protection it had: libc's code stays read-execute (never made
+    /// writable for good), and a read-write-execute page — as the runtime's own code heap is with W^X off, where it
+    /// goes on writing new code — stays writable (before, it came back read-execute and the runtime's next write there
+    /// crashed the process).
+    /// </summary>
+    [Scenario("detour-keeps-page-protection")]
+    public static void DetourKeepsPageProtection()
+    {
+        nint getppid = NativeLibrary.GetExport(Libc, "getppid");
+        string libcBefore = PermissionsOf(getppid);
+        Check(libcBefore.StartsWith("r-x", StringComparison.Ordinal), $"libc's getppid page is {libcBefore}, expected r-x");
+        using (NativeDetour.Install(getppid, (nint)(delegate* unmanaged<int>)&Replacements.Getppid))
+        {
+            Check(PermissionsOf(getppid) == libcBefore, $"installed: getppid's page is {PermissionsOf(getppid)}, was {libcBefore}");
+        }
+
+        Check(PermissionsOf(getppid) == libcBefore, $"removed: getppid's page is {PermissionsOf(getppid)}, was {libcBefore}");
+
+        // mov eax, 7; ret — in an anonymous read-write-execute page.
+        const int ReadWriteExecute = 7, PrivateAnonymous = 0x22;
+        nint page = Libc_.mmap(0, 4096, ReadWriteExecute, PrivateAnonymous, -1, 0);
+        Check(page != -1, "mmap of a read-write-execute page failed");
+        byte[] code = [0xB8, 0x07, 0x00, 0x00, 0x00, 0xC3];
+        Marshal.Copy(code, 0, page, code.Length);
+        var seven = (delegate* unmanaged<int>)page;
+        Check(seven() == 7, "the generated function did not return 7");
+        string before = PermissionsOf(page);
+        using (NativeDetour.Install(page, (nint)(delegate* unmanaged<int>)&Replacements.Getppid))
+        {
+            Check(seven() == Replacements.FakeParent, $"the detoured function returned {seven()}");
+            Check(PermissionsOf(page) == before, $"installed: the page is {PermissionsOf(page)}, was {before}");
+            Marshal.WriteByte(page, 64, 0xC3); // the page must still take writes, as the runtime's code heap does
+        }
+
+        Check(seven() == 7 && PermissionsOf(page) == before, $"removed: the function returned {seven()}, the page is {PermissionsOf(page)}, was {before}");
+    }
+
+    /// <summary>The permission field ("r-xp", "rwxp", ...) of the mapping that holds <paramref name="address"/>, read
+    /// from /proc/self/maps.</summary>
+    private static string PermissionsOf(nint address)
+    {
+        foreach (string line in File.ReadLines("/proc/self/maps"))
+        {
+            string[] fields = line.Split(' ', 3);
+            string[] range = fields[0].Split('-');
+            long start = Convert.ToInt64(range[0], 16), end = Convert.ToInt64(range[1], 16);
+            if ((long)address >= start && (long)address < end)
+            {
+                return fields[1];
+            }
+        }
+
+        return "unmapped";
+    }
+
     /// <summary>recv's prologue starts with a RIP-relative cmp: relocated, it must still work, with libc's results
     /// and errno (data, EAGAIN, EBADF) unchanged through the replacement.</summary>
     [Scenario("detour-recv")]

@@ -13,7 +13,7 @@ public class NativeDetourTests
 {
     /// <summary>The runtime settings every patching scenario runs under.</summary>
     public static TheoryData<string, string> Matrix() =>
-        HookHost.Matrix(DetourScenarios.DetourGetppid, DetourScenarios.DetourRecv, DetourScenarios.InstallUnderLoad, DetourScenarios.Refuse,
+        HookHost.Matrix(DetourScenarios.DetourGetppid, DetourScenarios.DetourKeepsPageProtection, DetourScenarios.DetourRecv, DetourScenarios.InstallUnderLoad, DetourScenarios.Refuse,
             HookScenarios.BlockingReceiveHooked, HookScenarios.NativeSleepHooked, HookScenarios.NativeConnect, HookScenarios.NativeSemantics,
             HookScenarios.Dns, HookScenarios.NativePoll);
 

@@ -8,8 +8,9 @@ namespace Co.Hook.Detours;
 /// <remarks>
 /// Invariant: the 5 bytes lie inside one naturally aligned 8-byte word (target &amp; 7 ≤ 3), which is replaced with a
 /// single <c>lock cmpxchg</c>. A thread executing the function therefore sees either the old prologue or the whole
-/// jump, never a mix. The page is made writable for the write only and never loses execute permission, since other
-/// threads may be running it. The rare thread preempted between two of the old instructions inside the patched bytes
+/// jump, never a mix. The page gains write permission for the write only and then gets back exactly the protection it
+/// had: never less (it never loses execute permission, since other threads may be running it; with the runtime's
+/// W^X off its code pages are read-write-execute, and the runtime keeps writing new code into them) and never more. The rare thread preempted between two of the old instructions inside the patched bytes
 /// would resume in the middle of the jump; install detours early (before the functions are in use) to make this moot.
 /// </remarks>
 internal static unsafe class CodePatcher
@@ -37,7 +38,7 @@ internal static unsafe class CodePatcher
     /// <summary>
     /// Replaces the 8-byte aligned pointer at <paramref name="slot"/> — in read-only data such as a vtable — with
     /// <paramref name="value"/> if it still holds <paramref name="expected"/>: one <c>lock cmpxchg</c>, so a reader sees
-    /// the old or the new pointer, never a mix. The page is writable only for the write and never executable.
+    /// the old or the new pointer, never a mix. The page is writable only for the write and keeps its protection otherwise.
     /// </summary>
     public static bool ReplacePointer(nint slot, nint expected, nint value, out string? reason)
     {
@@ -47,9 +48,8 @@ internal static unsafe class CodePatcher
             return false;
         }
 
-        if (!NearMemory.ProtectData(slot, sizeof(long), writable: true))
+        if (!TryMakeWritable(slot, out int protection, out reason))
         {
-            reason = $"mprotect refused to make 0x{slot:x} writable (errno {Marshal.GetLastPInvokeError()})";
             return false;
         }
 
@@ -61,7 +61,7 @@ internal static unsafe class CodePatcher
         }
         finally
         {
-            NearMemory.ProtectData(slot, sizeof(long), writable: false);
+            NearMemory.SetProtection(slot, sizeof(long), protection);
         }
     }
 
@@ -78,9 +78,8 @@ internal static unsafe class CodePatcher
 
         nint word = target & ~(nint)7;
         int offset = (int)(target - word);
-        if (!NearMemory.Protect(word, sizeof(long), writable: true))
+        if (!TryMakeWritable(word, out int protection, out reason))
         {
-            reason = $"mprotect refused to make 0x{word:x} writable (errno {Marshal.GetLastPInvokeError()})";
             return null;
         }
 
@@ -103,7 +102,28 @@ internal static unsafe class CodePatcher
         }
         finally
         {
-            NearMemory.Protect(word, sizeof(long), writable: false);
+            NearMemory.SetProtection(word, sizeof(long), protection);
         }
+    }
+
+    /// <summary>Adds write permission to the page of the 8-byte word at <paramref name="word"/>, returning in
+    /// <paramref name="protection"/> what the page had, to be given back after the write.</summary>
+    private static bool TryMakeWritable(nint word, out int protection, out string? reason)
+    {
+        protection = NearMemory.ProtectionOf(word);
+        if (protection < 0)
+        {
+            reason = $"0x{word:x} is not mapped";
+            return false;
+        }
+
+        if (!NearMemory.SetProtection(word, sizeof(long), protection | NearMemory.Writable))
+        {
+            reason = $"mprotect refused to make 0x{word:x} writable (errno {Marshal.GetLastPInvokeError()})";
+            return false;
+        }
+
+        reason = null;
+        return true;
     }
 }

@@ -61,34 +61,41 @@ internal static unsafe partial class NearMemory
         return null;
     }
 
-    /// <summary>Makes the pages holding [<paramref name="address"/>, +<paramref name="length"/>) read-write-execute
-    /// (true) or read-execute (false). Code pages never lose X: other threads may be running them.</summary>
-    public static bool Protect(nint address, int length, bool writable)
+    /// <summary>PROT_WRITE, for adding write permission to a protection read with <see cref="ProtectionOf"/>.</summary>
+    public const int Writable = ProtWrite;
+
+    /// <summary>The protection (PROT_READ | PROT_WRITE | PROT_EXEC bits) of the mapping that holds
+    /// <paramref name="address"/>, or -1 when nothing is mapped there.</summary>
+    public static int ProtectionOf(nint address)
     {
-        nint first = address & ~(nint)(PageSize - 1);
-        nint last = (address + length - 1) & ~(nint)(PageSize - 1);
-        int protection = ProtRead | ProtExec | (writable ? ProtWrite : 0);
-        return Mprotect(first, last - first + PageSize, protection) == 0;
+        foreach ((long start, long end, int protection, _) in Mappings())
+        {
+            if ((long)address >= start && (long)address < end)
+            {
+                return protection;
+            }
+        }
+
+        return -1;
     }
 
-    /// <summary>Makes the pages holding [<paramref name="address"/>, +<paramref name="length"/>) read-write (true) or
-    /// read-only (false): for data such as a vtable, which must never become executable.</summary>
-    public static bool ProtectData(nint address, int length, bool writable)
+    /// <summary>Sets the protection of the pages holding [<paramref name="address"/>, +<paramref name="length"/>).</summary>
+    public static bool SetProtection(nint address, int length, int protection)
     {
         nint first = address & ~(nint)(PageSize - 1);
         nint last = (address + length - 1) & ~(nint)(PageSize - 1);
-        return Mprotect(first, last - first + PageSize, ProtRead | (writable ? ProtWrite : 0)) == 0;
+        return Mprotect(first, last - first + PageSize, protection) == 0;
     }
 
     /// <summary>How many bytes from <paramref name="address"/> to the end of its mapping are readable without a fault
     /// (0 if it is not mapped).</summary>
     public static long ReadableBytesFrom(nint address)
     {
-        foreach ((long start, long end, bool readable, _) in Mappings())
+        foreach ((long start, long end, int protection, _) in Mappings())
         {
             if ((long)address >= start && (long)address < end)
             {
-                return readable ? end - (long)address : 0;
+                return (protection & ProtRead) != 0 ? end - (long)address : 0;
             }
         }
 
@@ -118,11 +125,11 @@ internal static unsafe partial class NearMemory
         }
     }
 
-    /// <summary>The process's mappings from <c>/proc/self/maps</c>, by address: start, end, whether they are readable,
+    /// <summary>The process's mappings from <c>/proc/self/maps</c>, by address: start, end, protection (PROT_* bits),
     /// and the mapped file's path ("" for anonymous memory).</summary>
-    public static List<(long Start, long End, bool Readable, string Path)> Mappings()
+    public static List<(long Start, long End, int Protection, string Path)> Mappings()
     {
-        var mapped = new List<(long Start, long End, bool Readable, string Path)>();
+        var mapped = new List<(long Start, long End, int Protection, string Path)>();
         foreach (string line in File.ReadLines("/proc/self/maps"))
         {
             int dash = line.IndexOf('-');
@@ -132,13 +139,19 @@ internal static unsafe partial class NearMemory
                 && long.TryParse(line.AsSpan(dash + 1, space - dash - 1), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out long end))
             {
                 int slash = line.IndexOf('/');
-                mapped.Add((start, end, line[space + 1] == 'r', slash < 0 ? "" : line[slash..]));
+                mapped.Add((start, end, ProtectionIn(line.AsSpan(space + 1)), slash < 0 ? "" : line[slash..]));
             }
         }
 
         mapped.Sort();
         return mapped;
     }
+
+    /// <summary>The PROT_* bits of a maps line's permission field ("r-xp", "rwxp", ...).</summary>
+    private static int ProtectionIn(ReadOnlySpan<char> permissions) =>
+        (permissions.Length > 0 && permissions[0] == 'r' ? ProtRead : 0)
+        | (permissions.Length > 1 && permissions[1] == 'w' ? ProtWrite : 0)
+        | (permissions.Length > 2 && permissions[2] == 'x' ? ProtExec : 0);
 
     private static List<(long Start, long End)> Gaps()
     {
