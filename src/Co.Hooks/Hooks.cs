@@ -28,6 +28,9 @@ public static class Hooks
     /// <summary>The <see cref="Status"/> key of an entry about the whole hook set (nothing hooked, and why).</summary>
     private const string Everything = "*";
 
+    /// <summary>The <see cref="Status"/> entry of the managed layer as a whole, present only when it failed to enable.</summary>
+    private const string ManagedLayerEntry = "Co.Hook.Managed";
+
     private static readonly Lock s_lock = new();
     private static readonly Dictionary<string, HookStatus> s_status = [];
 
@@ -72,7 +75,7 @@ public static class Hooks
             try
             {
                 EnableNative();
-                EnableManaged();
+                EnableManagedOrSayWhy();
             }
             catch (Exception exception) when (exception is FileNotFoundException or FileLoadException or BadImageFormatException)
             {
@@ -115,6 +118,26 @@ public static class Hooks
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void EnableManaged() => ManagedLayer.Enable(s_status);
+
+    /// <summary>
+    /// Enables the managed layer; if it fails past its own checks (a reflection lookup, the JIT guard, the canary
+    /// throwing rather than refusing), it takes back what it installed and says why under <see cref="ManagedLayerEntry"/>,
+    /// and the native layer stays on: the layers are independent. A missing assembly is left to Enable's fail-closed
+    /// path, which takes everything back.
+    /// </summary>
+    private static void EnableManagedOrSayWhy()
+    {
+        try
+        {
+            EnableManaged();
+        }
+        catch (Exception exception) when (exception is not (FileNotFoundException or FileLoadException or BadImageFormatException))
+        {
+            TryRemove(DisableManaged);
+            s_status[ManagedLayerEntry] = HookStatus.NotHooked(
+                ManagedLayerEntry, $"the layer failed to enable: {exception.GetType().Name}: {exception.Message}");
+        }
+    }
 
     /// <summary>Disables the managed layer, then the native one; under <see cref="s_lock"/>. A layer whose assembly
     /// never loaded has nothing to take out.</summary>

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Co.Hook.Detours;
+using Co.Platform;
 using Co.Platform.Linux;
 using Iced.Intel;
 using static Iced.Intel.AssemblerRegisters;
@@ -115,8 +116,8 @@ internal static class GateBuilder
         asm.test(rax, rax);
         asm.jz(toOriginal);
         asm.mov(r11d, __dword_ptr[rax]);
-        asm.and(r11d, HookThreadState.RunningCoroutine | HookThreadState.InHook);
-        asm.cmp(r11d, HookThreadState.RunningCoroutine);
+        asm.and(r11d, HookFlags.RunningCoroutine | HookFlags.InHook);
+        asm.cmp(r11d, HookFlags.RunningCoroutine);
         asm.jne(toOriginal);
     }
 

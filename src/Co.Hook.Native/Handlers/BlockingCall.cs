@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Co.Net;
+using Co.Platform;
 using Co.Platform.Linux;
 using Co.Scheduling;
 
@@ -30,7 +31,7 @@ internal static unsafe partial class BlockingCall
     public static bool CanDivert()
     {
         Worker? worker = Worker.Current;
-        return worker is not null && (*worker.HookFlags & (HookThreadState.RunningCoroutine | HookThreadState.InHook)) == HookThreadState.RunningCoroutine;
+        return worker is not null && (*worker.HookFlags & (HookFlags.RunningCoroutine | HookFlags.InHook)) == HookFlags.RunningCoroutine;
     }
 
     /// <summary>Marks the calling thread as inside a hook until disposed.</summary>
@@ -116,7 +117,7 @@ internal static unsafe partial class BlockingCall
         return Clock.DeadlineAfter((int)Math.Min(ms, int.MaxValue));
     }
 
-    /// <summary>Sets <see cref="HookThreadState.InHook"/> on the thread's flags for the handler's duration.</summary>
+    /// <summary>Sets <see cref="HookFlags.InHook"/> on the thread's flags for the handler's duration.</summary>
     public readonly ref struct Scope
     {
         private readonly int* _flags;
@@ -124,9 +125,9 @@ internal static unsafe partial class BlockingCall
         public Scope(Worker worker)
         {
             _flags = worker.HookFlags;
-            *_flags |= HookThreadState.InHook;
+            *_flags |= HookFlags.InHook;
         }
 
-        public void Dispose() => *_flags &= ~HookThreadState.InHook;
+        public void Dispose() => *_flags &= ~HookFlags.InHook;
     }
 }

@@ -60,7 +60,7 @@ internal sealed class IoOperation : IWaitExtension, IReadinessAttempt
         _descriptor = descriptor;
         _buffer = buffer;
         _done = done;
-        _result = default;
+        _result = IoResult.Failed(0); // not Done: only TryFinish, on a finished attempt, publishes a result
     }
 
     /// <summary>Retries after a readiness claim of <paramref name="node"/>; true when finished, false when the node

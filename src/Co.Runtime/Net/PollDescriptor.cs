@@ -121,16 +121,17 @@ internal sealed class PollDescriptor : IWaitSource
     }
 
     /// <summary>Marks the descriptor closed and wakes every waiter (they report EBADF).</summary>
-    internal void Close()
+    internal void Close() => DuplexWaitLists.DispatchBoth(MarkClosed());
+
+    /// <summary>Marks the descriptor closed and claims every waiter, for the caller to dispatch (so it can mark the
+    /// descriptor closed under a lock that must not be held while waiters are woken).</summary>
+    internal (WaitNode?, WaitNode?) MarkClosed()
     {
-        (WaitNode?, WaitNode?) claimed;
         using (_gate.Enter())
         {
             _closed = true;
-            claimed = _waiters.ClaimAll(WaitOutcome.Signaled);
+            return _waiters.ClaimAll(WaitOutcome.Signaled);
         }
-
-        DuplexWaitLists.DispatchBoth(claimed);
     }
 
     void IWaitSource.Detach(WaitNode node)

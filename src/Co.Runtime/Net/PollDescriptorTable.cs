@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
+using Co.Waiting;
 
 namespace Co.Net;
 
@@ -94,31 +96,35 @@ internal sealed class PollDescriptorTable : Platform.IReadinessSink
     }
 
     /// <summary>
-    /// Forgets <paramref name="fd"/>'s descriptor, wakes its waiters (they report EBADF) and closes the number with
-    /// <paramref name="close"/>, all under the table's lock. A coroutine that misses the forgotten entry registers the
-    /// number afresh under that lock too, so it registers either before the forget (and is woken by it) or after the
-    /// close (and its registration fails with EBADF, or finds the new socket of a reused number) — never in between,
-    /// where the kernel would drop the fresh registration along with the closed descriptor and leave its waiter asleep
-    /// for good. The lock is held across close(2), which returns at once for a socket unless SO_LINGER makes it wait.
+    /// Forgets <paramref name="fd"/>'s descriptor and closes the number with <paramref name="close"/> under the table's
+    /// lock, then wakes the descriptor's waiters (they report EBADF). A coroutine that misses the forgotten entry
+    /// registers the number afresh under that lock too, so it registers either before the forget (and is woken by it)
+    /// or after the close (and its registration fails with EBADF, or finds the new socket of a reused number) — never
+    /// in between, where the kernel would drop the fresh registration along with the closed descriptor and leave its
+    /// waiter asleep for good. The descriptor is marked closed before the number is released, so a waiter that still
+    /// holds it never retries on a reused number; the waiters are woken after the lock is released, since waking may
+    /// park a thread the blocked-scheduler monitor detached until it rejoins its scheduler. The lock is held across
+    /// close(2), which returns at once for a socket unless SO_LINGER makes it wait. With the hooks on, Sock.Close's
+    /// own close(2) reaches the hooked close and this method again, on the same thread: the lock is reentrant, and the
+    /// inner call finds the number already forgotten.
     /// </summary>
     /// <returns>close's result; <paramref name="error"/> is its errno (0 on success), read straight after the call.</returns>
     internal int ForgetAndClose(int fd, Func<int, int> close, out int error)
     {
-        PollDescriptor? descriptor;
+        (WaitNode?, WaitNode?) claimed = default;
         int result;
         lock (_lock)
         {
-            descriptor = Find(fd);
-            if (descriptor is not null)
+            if (RemoveLocked(fd) is { } descriptor)
             {
-                Volatile.Write(ref _byFd[fd], null);
-                descriptor.Close();
+                claimed = descriptor.MarkClosed();
             }
 
             result = close(fd);
             error = result == 0 ? 0 : Marshal.GetLastSystemError();
         }
 
+        DuplexWaitLists.DispatchBoth(claimed);
         return result;
     }
 
@@ -129,14 +135,23 @@ internal sealed class PollDescriptorTable : Platform.IReadinessSink
         PollDescriptor? descriptor;
         lock (_lock)
         {
-            descriptor = Find(fd);
-            if (descriptor is not null)
-            {
-                Volatile.Write(ref _byFd[fd], null);
-            }
+            descriptor = RemoveLocked(fd);
         }
 
         descriptor?.Close();
+    }
+
+    /// <summary>Takes <paramref name="fd"/>'s descriptor out of the table, under <see cref="_lock"/>; null if none.</summary>
+    private PollDescriptor? RemoveLocked(int fd)
+    {
+        Debug.Assert(_lock.IsHeldByCurrentThread, "the table's entries change only under its lock");
+        PollDescriptor? descriptor = Find(fd);
+        if (descriptor is not null)
+        {
+            Volatile.Write(ref _byFd[fd], null);
+        }
+
+        return descriptor;
     }
 
     public void OnReady(ulong token, bool readable, bool writable, bool hungUp)

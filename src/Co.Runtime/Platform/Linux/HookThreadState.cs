@@ -5,18 +5,12 @@ namespace Co.Platform.Linux;
 /// <summary>
 /// The per-thread state that native hook gates read without entering managed code: one 32-bit word of flags per
 /// scheduler thread, in native memory, reachable through a pthread key. The runtime owns it and keeps it current
-/// (<see cref="RunningCoroutine"/> while the thread runs coroutine code); the hook layer only reads it, and sets
-/// <see cref="InHook"/> around its own handlers. Plain stores suffice: only the owning thread writes its word, and
+/// (<see cref="HookFlags.RunningCoroutine"/> while the thread runs coroutine code); the hook layer only reads it, and sets
+/// <see cref="HookFlags.InHook"/> around its own handlers. Plain stores suffice: only the owning thread writes its word, and
 /// only the owning thread's gate reads it.
 /// </summary>
 internal static unsafe partial class HookThreadState
 {
-    /// <summary>The thread is running coroutine code: a blocking call may park the coroutine instead.</summary>
-    public const int RunningCoroutine = HookFlags.RunningCoroutine;
-
-    /// <summary>The thread is inside a hook handler: calls it makes go straight to the originals.</summary>
-    public const int InHook = HookFlags.InHook;
-
     private static readonly Lazy<uint> s_key = new(CreateKey);
 
     [LibraryImport("libc", EntryPoint = "pthread_key_create")]
