@@ -277,6 +277,42 @@ public class CoMutexTests
         Assert.Equal(Enumerable.Range(0, 10), order);
     }
 
+    /// <summary>Dispose is idempotent (the .NET rule): a second Dispose of a guard, or the Dispose of a copy, must not
+    /// release the mutex again — by then it may be someone else's. Also across a hand-off to a waiting coroutine.</summary>
+    [Fact]
+    public async Task MutexGuard_DisposedTwice_NeverReleasesAnotherHoldersLock()
+    {
+        var m = new CoMutex();
+        var guard = new MutexGuard(m);
+        MutexGuard copy = guard;
+        guard.Dispose();
+        Assert.False(m.IsLocked);
+        Assert.True(m.TryLock()); // someone else holds it now
+        guard.Dispose();
+        copy.Dispose();
+        Assert.True(m.IsLocked);
+        m.Unlock();
+
+        // Handed off: the first guard's holder unlocks while a coroutine waits, so the mutex goes straight to it.
+        var first = new MutexGuard(m);
+        var waiterHolds = new Event(manualReset: true);
+        var release = new Event(manualReset: true);
+        Task waiter = CoRun.Sync(() =>
+        {
+            using var mine = new MutexGuard(m);
+            waiterHolds.Signal();
+            release.Wait();
+        });
+        await Task.Delay(50); // the waiter is queued on the mutex
+        first.Dispose();
+        Assert.True(await CoRun.Thread(() => waiterHolds.Wait(5_000)));
+        first.Dispose(); // the waiter's hold now: a repeated Dispose must leave it alone
+        Assert.True(m.IsLocked);
+        release.Signal();
+        await CoRun.Bound(waiter, "the waiter's guard");
+        Assert.False(m.IsLocked);
+    }
+
     [Fact]
     public async Task MutexGuard_LocksAndUnlocks()
     {

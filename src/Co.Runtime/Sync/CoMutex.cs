@@ -18,6 +18,13 @@ public sealed class CoMutex : IWaitSource
     private readonly WaitList _waiters = new();
     private bool _locked;
 
+    /// <summary>
+    /// Counts the acquisitions: every Lock, TryLock or LockAsync that takes the free mutex, and every hand-off to a
+    /// waiter in <see cref="Unlock"/>. A <see cref="MutexGuard"/> remembers the acquisition it made, so disposing it
+    /// twice (or a copy of it) releases nothing once the mutex was released or has changed hands.
+    /// </summary>
+    private long _acquisitions;
+
     /// <summary>Whether the mutex is currently held.</summary>
     public bool IsLocked
     {
@@ -39,6 +46,7 @@ public sealed class CoMutex : IWaitSource
             if (!_locked)
             {
                 _locked = true;
+                _acquisitions++;
                 return;
             }
 
@@ -61,6 +69,7 @@ public sealed class CoMutex : IWaitSource
             }
 
             _locked = true;
+            _acquisitions++;
             return true;
         }
     }
@@ -81,6 +90,7 @@ public sealed class CoMutex : IWaitSource
             if (!_locked)
             {
                 _locked = true;
+                _acquisitions++;
                 return ValueTask.CompletedTask;
             }
 
@@ -105,11 +115,55 @@ public sealed class CoMutex : IWaitSource
                 throw new SynchronizationLockException("CoMutex.Unlock was called on a mutex that is not locked.");
             }
 
-            next = _waiters.ClaimFirst(WaitOutcome.Signaled);
-            _locked = next is not null;
+            next = ReleaseLocked();
         }
 
         next?.Dispatch();
+    }
+
+    /// <summary>The acquisition the calling holder made (read right after it acquired the mutex, which nobody else can
+    /// take before it unlocks).</summary>
+    internal long CurrentAcquisition
+    {
+        get
+        {
+            using (_gate.Enter())
+            {
+                return _acquisitions;
+            }
+        }
+    }
+
+    /// <summary>Unlocks the mutex if <paramref name="acquisition"/> still holds it; otherwise (released already, or
+    /// acquired since by someone else) does nothing. For <see cref="MutexGuard.Dispose"/>.</summary>
+    internal void UnlockAcquisition(long acquisition)
+    {
+        WaitNode? next;
+        using (_gate.Enter())
+        {
+            if (!_locked || _acquisitions != acquisition)
+            {
+                return;
+            }
+
+            next = ReleaseLocked();
+        }
+
+        next?.Dispatch();
+    }
+
+    /// <summary>Hands the mutex to the first waiter (a new acquisition) or frees it; under the gate. The caller
+    /// dispatches the returned waiter after leaving the gate.</summary>
+    private WaitNode? ReleaseLocked()
+    {
+        WaitNode? next = _waiters.ClaimFirst(WaitOutcome.Signaled);
+        _locked = next is not null;
+        if (next is not null)
+        {
+            _acquisitions++;
+        }
+
+        return next;
     }
 
     void IWaitSource.Detach(WaitNode node)

@@ -8,6 +8,9 @@ public readonly struct MutexGuard : IDisposable
 {
     private readonly CoMutex? _mutex;
 
+    /// <summary>Which acquisition of <see cref="_mutex"/> this guard made: its Dispose releases that one only.</summary>
+    private readonly long _acquisition;
+
     /// <summary>Locks <paramref name="mutex"/>, waiting as long as it takes.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="mutex"/> is null.</exception>
     public MutexGuard(CoMutex mutex)
@@ -15,8 +18,11 @@ public readonly struct MutexGuard : IDisposable
         ArgumentNullException.ThrowIfNull(mutex);
         mutex.Lock();
         _mutex = mutex;
+        _acquisition = mutex.CurrentAcquisition;
     }
 
-    /// <summary>Unlocks the mutex. Dispose a guard exactly once (a default guard does nothing).</summary>
-    public void Dispose() => _mutex?.Unlock();
+    /// <summary>Unlocks the mutex if this guard's acquisition still holds it. Idempotent, as .NET's Dispose must be:
+    /// a second Dispose, or one of a copy of the guard, does nothing — it never releases the mutex for whoever holds it
+    /// by then. A default guard does nothing.</summary>
+    public void Dispose() => _mutex?.UnlockAcquisition(_acquisition);
 }
