@@ -5,6 +5,41 @@ namespace Co.Tests;
 /// <summary>Misuse: coroutine-only calls outside a coroutine, null delegates, bad arguments.</summary>
 public class MisuseTests
 {
+    /// <summary>
+    /// Awaiting a runtime ValueTask a second time throws InvalidOperationException, as .NET's own pooled sources do,
+    /// instead of waiting for ever on a pooled wait node that nothing will complete: an Event wait completed before its
+    /// first await, a channel read that had to wait, a sleep, and a socket receive that had to wait.
+    /// </summary>
+    [Fact]
+    public async Task AwaitingARuntimeValueTaskTwice_Throws()
+    {
+        using Sockets.SockPair pair = await Sockets.Loop.Pair();
+        await CoRun.Async(async () =>
+        {
+            var ev = new Event();
+            ValueTask signalled = ev.WaitAsync(); // not signalled yet: the wait is armed
+            ev.Signal();
+            await signalled;
+            await Assert.ThrowsAsync<InvalidOperationException>(async () => await signalled);
+
+            var chan = new Chan<int>(1);
+            ValueTask<int> read = chan.ReadAsync(); // empty: the read waits
+            await chan.WriteAsync(7);
+            Assert.Equal(7, await read);
+            await Assert.ThrowsAsync<InvalidOperationException>(async () => await read);
+
+            ValueTask slept = Coroutine.SleepAsync(1);
+            await slept;
+            await Assert.ThrowsAsync<InvalidOperationException>(async () => await slept);
+
+            var buffer = new byte[1];
+            ValueTask<int> received = Sock.RecvAsync(pair.Server, buffer); // nothing sent yet: the receive waits
+            Assert.Equal(1, await Sock.SendAsync(pair.Client, new byte[] { 9 }));
+            Assert.Equal(1, await received);
+            await Assert.ThrowsAsync<InvalidOperationException>(async () => await received);
+        }, timeout: TimeSpan.FromSeconds(30));
+    }
+
     private static void AssertHelpful(InvalidOperationException e)
     {
         Assert.False(string.IsNullOrWhiteSpace(e.Message));

@@ -323,6 +323,7 @@ internal sealed class AsyncWaitNode : WaitNode, IRunnable, IValueTaskSource, IVa
 
         CancellationToken cancellationToken = _extras?.Token ?? default;
         ReleaseClaimSources();
+        RetireVersion(); // a second await of this ValueTask now throws (ValidateToken)
         if (_extras is { } extras)
         {
             extras.Token = default;

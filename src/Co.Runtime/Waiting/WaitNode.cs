@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Co.Waiting;
 
 /// <summary>
@@ -18,7 +20,8 @@ namespace Co.Waiting;
 /// (<see cref="ReleaseClaimSources"/>: timer removed, list unlinked, cancellation registration disposed), so no source
 /// can hold a node across two waits. Claims that carry a version (<see cref="TryClaim(int, WaitOutcome)"/>) are checked
 /// against it as well, and the version doubles as the <see cref="System.Threading.Tasks.ValueTask"/> token of async
-/// waits, so awaiting a recycled node is detected.</para>
+/// waits. An async wait's awaiter ends it with <see cref="RetireVersion"/> (→ Idle under the next version) as it reads
+/// the result, so awaiting the same ValueTask again throws at once, whether or not the node was armed again since.</para>
 /// <para>Primitives claim under their own lock and dispatch after releasing it (two-phase completion), so a lock
 /// hand-off is never given to a waiter that timed out or was cancelled.</para>
 /// </remarks>
@@ -77,6 +80,18 @@ internal abstract class WaitNode
         long version = (Volatile.Read(ref _state) >> 3) + 1;
         Volatile.Write(ref _state, (version << 3) | ArmedCode);
         return (int)version;
+    }
+
+    /// <summary>
+    /// Ends the finished wait's version without starting another (→ Idle under the next version): its ValueTask token is
+    /// stale from now on, so awaiting that ValueTask again throws instead of waiting on a pooled node that nothing will
+    /// complete, and a late claim that carries the old version fails. Only the awaiter calls it, once the wait is over.
+    /// </summary>
+    internal void RetireVersion()
+    {
+        long state = Volatile.Read(ref _state);
+        Debug.Assert((state & CodeMask) > ArmedCode, "only a claimed wait is retired");
+        Volatile.Write(ref _state, ((state >> 3) + 1) << 3);
     }
 
     /// <summary>Claims the current wait with <paramref name="outcome"/>; false if it was already claimed.</summary>
