@@ -7,6 +7,36 @@ namespace Co.Tests;
 /// <summary>Chan&lt;T&gt;: bounded channel with timeouts and close (co v3 / Go).</summary>
 public class ChanTests
 {
+    /// <summary>A huge capacity costs nothing up front (it threw OutOfMemoryException when the whole buffer was
+    /// allocated at construction); the buffer grows as items come, keeping their order across its wrap-around, and the
+    /// capacity still bounds it.</summary>
+    [Fact]
+    public void Capacity_IsTakenAsItemsCome_OrderKeptAcrossGrowth_AndStillBounds()
+    {
+        var huge = new Chan<long>(int.MaxValue);
+        Assert.Equal(int.MaxValue, huge.Capacity);
+        for (long i = 0; i < 1000; i++)
+        {
+            Assert.Equal(ChanStatus.Ok, huge.TryWrite(i, 0));
+        }
+
+        Assert.Equal(1000, huge.Count);
+        for (long i = 0; i < 1000; i++)
+        {
+            Assert.Equal(ChanStatus.Ok, huge.TryRead(out long item, 0));
+            Assert.Equal(i, item);
+        }
+
+        var bounded = new Chan<int>(40);
+        int next = 0, expected = 0;
+        for (int i = 0; i < 10; i++) Assert.Equal(ChanStatus.Ok, bounded.TryWrite(next++, 0));
+        for (int i = 0; i < 7; i++) { Assert.Equal(ChanStatus.Ok, bounded.TryRead(out int item, 0)); Assert.Equal(expected++, item); }
+        while (bounded.Count < 40) Assert.Equal(ChanStatus.Ok, bounded.TryWrite(next++, 0)); // grows with the ring wrapped
+        Assert.Equal(ChanStatus.TimedOut, bounded.TryWrite(next, 0)); // the capacity still bounds it
+        while (bounded.Count > 0) { Assert.Equal(ChanStatus.Ok, bounded.TryRead(out int item, 0)); Assert.Equal(expected++, item); }
+        Assert.Equal(next, expected);
+    }
+
     [Fact]
     public void Constructor_CapacityDefaultsToOne_AndMustBePositive()
     {

@@ -40,7 +40,7 @@ public sealed partial class Chan<T>
     {
         using (_gate.Enter())
         {
-            if (_closed || (read ? _count > 0 : _count < _buffer.Length))
+            if (_closed || (read ? _count > 0 : !IsFullLocked))
             {
                 return true;
             }
@@ -67,7 +67,7 @@ public sealed partial class Chan<T>
 
             // Still armed: nobody claimed it, and this claim keeps a late one from dispatching.
             bool claimedByChannel = !caseNode.TryClaim(WaitOutcome.Canceled);
-            if (claimedByChannel && !_closed && (read ? _count > 0 : _count < _buffer.Length))
+            if (claimedByChannel && !_closed && (read ? _count > 0 : !IsFullLocked))
             {
                 passedOn = (read ? _waiters.Readers : _waiters.Writers).ClaimFirst(WaitOutcome.Signaled);
             }

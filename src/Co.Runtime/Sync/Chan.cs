@@ -18,23 +18,33 @@ namespace Co;
 /// <typeparam name="T">The item type.</typeparam>
 public sealed partial class Chan<T> : IWaitSource
 {
+    /// <summary>The buffer a new channel starts with (or its capacity, if smaller); it doubles as items accumulate.</summary>
+    private const int InitialBufferLength = 16;
+
     private readonly SpinGate _gate = new();
-    private readonly T[] _buffer;
+    private readonly int _capacity;
+
+    /// <summary>The ring buffer: grown under the gate, by doubling, while it is full and below the capacity, so a large
+    /// capacity costs memory only for the items actually buffered.</summary>
+    private T[] _buffer;
     private readonly DuplexWaitLists _waiters = new();
     private int _head;
     private int _count;
     private bool _closed;
 
-    /// <summary>Creates a channel buffering up to <paramref name="capacity"/> items.</summary>
+    /// <summary>Creates a channel buffering up to <paramref name="capacity"/> items. Memory is taken as items are
+    /// buffered, not for the capacity up front, so a large capacity (even <see cref="int.MaxValue"/>) costs nothing until
+    /// it is used; a .NET array bounds the buffer at <see cref="Array.MaxLength"/> items.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacity"/> is less than 1.</exception>
     public Chan(int capacity = 1)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
-        _buffer = new T[capacity];
+        _capacity = capacity;
+        _buffer = new T[Math.Min(capacity, InitialBufferLength)];
     }
 
     /// <summary>The most items the channel buffers.</summary>
-    public int Capacity => _buffer.Length;
+    public int Capacity => _capacity;
 
     /// <summary>The number of buffered items.</summary>
     public int Count
@@ -469,10 +479,15 @@ public sealed partial class Chan<T> : IWaitSource
             return true;
         }
 
-        if (_count == _buffer.Length)
+        if (IsFullLocked)
         {
             status = ChanStatus.Ok;
             return false;
+        }
+
+        if (_count == _buffer.Length)
+        {
+            GrowLocked();
         }
 
         _buffer[(_head + _count) % _buffer.Length] = item;
@@ -480,6 +495,22 @@ public sealed partial class Chan<T> : IWaitSource
         woken = _waiters.Readers.ClaimFirst(WaitOutcome.Signaled);
         status = ChanStatus.Ok;
         return true;
+    }
+
+    /// <summary>Under the lock: whether a write must wait (the capacity, or the largest array, is reached).</summary>
+    private bool IsFullLocked => _count == _capacity || _count == Array.MaxLength;
+
+    /// <summary>Under the lock: doubles the full ring buffer (up to the capacity), its items moved to the front in order.</summary>
+    private void GrowLocked()
+    {
+        var grown = new T[(int)Math.Min(Math.Min((long)_buffer.Length * 2, _capacity), Array.MaxLength)];
+        for (int i = 0; i < _count; i++)
+        {
+            grown[i] = _buffer[(_head + i) % _buffer.Length];
+        }
+
+        _buffer = grown;
+        _head = 0;
     }
 
     /// <summary>Under the lock: takes the oldest item if there is one (claiming a writer to wake), or reports Closed
