@@ -55,32 +55,46 @@ public partial class SockStaleDescriptorTests
     /// <summary>
     /// A coroutine that starts waiting on a socket while another closes it must not sleep for good. The close forgets
     /// the runtime's record and then closes the number; a waiter that registered the number afresh in between would
-    /// be dropped by the kernel along with the closed descriptor and never woken. Here the close is held open for
-    /// 200 ms after the forget while the waiter starts: it must still finish, with EBADF.
+    /// be dropped by the kernel along with the closed socket and never woken. Here the close is held open for 200 ms
+    /// after the forget while the waiter starts: it must still finish, with an error. The close is a dup2 of /dev/null
+    /// over the number, which closes the socket and keeps the number taken, so no socket of another test running in
+    /// parallel can get it meanwhile (the waiter's receive then fails on /dev/null instead of waiting on a stranger).
     /// </summary>
     [Fact]
-    public async Task AWaitStartedWhileTheSocketIsBeingClosed_EndsWithEbadf()
+    public async Task AWaitStartedWhileTheSocketIsBeingClosed_EndsWithAnError()
     {
         using SockPair p = await Loop.Pair();
         nint server = p.Server;
+        int devNull = OpenNative("/dev/null", 0);
+        Assert.True(devNull >= 0, "open /dev/null failed");
         Task<int>? waiter = null;
-        int closeResult = await CoRun.Sync(() => Net.PollDescriptorTable.Instance.ForgetAndClose((int)server, fd =>
+        try
         {
-            waiter = CoRun.Async(async () =>
+            int closeResult = await CoRun.Sync(() => Net.PollDescriptorTable.Instance.ForgetAndClose((int)server, fd =>
             {
-                int r = await Sock.RecvAsync(server, new byte[4]);
-                return r == -1 ? Sock.Error() : 1000 + r;
-            }, CoRun.S(1));
-            System.Threading.Thread.Sleep(200); // the waiter starts (and would register) while the number is still open
-            return CloseNative(fd);
-        }, out _), CoRun.S(0));
-        p.ForgetServer();
+                waiter = CoRun.Async(async () => await Sock.RecvAsync(server, new byte[4]), CoRun.S(1));
+                System.Threading.Thread.Sleep(200); // the waiter starts (and would register) while the socket is still open
+                return Dup2Native(devNull, fd) == fd ? 0 : -1;
+            }, out _), CoRun.S(0));
+            p.ForgetServer();
 
-        Assert.Equal(0, closeResult);
-        Assert.NotNull(waiter);
-        await CoRun.Bound(waiter, TimeSpan.FromSeconds(10), "a wait started while its socket was being closed");
-        Assert.Equal(Err.EBADF, await waiter);
+            Assert.Equal(0, closeResult);
+            Assert.NotNull(waiter);
+            await CoRun.Bound(waiter, TimeSpan.FromSeconds(10), "a wait started while its socket was being closed");
+            Assert.Equal(-1, await waiter);
+        }
+        finally
+        {
+            CloseNative((int)server); // the /dev/null copy now under the number
+            CloseNative(devNull);
+        }
     }
+
+    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int OpenNative(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "dup2")]
+    private static partial int Dup2Native(int from, int to);
 
     [LibraryImport("libc", EntryPoint = "close")]
     private static partial int CloseNative(int fd);
