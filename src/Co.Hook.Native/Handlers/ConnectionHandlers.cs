@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Co.Hook.Gates;
 using Co.Net;
+using Co.Platform;
 using Co.Scheduling;
 
 namespace Co.Hook.Handlers;
@@ -96,13 +97,6 @@ internal static unsafe partial class ConnectionHandlers
         return GetSockOpt(fd, SolSocket, SoAcceptconn, &listening, &length) == 0 && listening != 0;
     }
 
-    /// <summary>Whether a (non-waiting) poll reports <paramref name="fd"/> readable.</summary>
-    private static bool HasPendingConnection(int fd)
-    {
-        long pollfd = (long)(uint)fd | (1L << 32); // struct pollfd { int fd; short events = POLLIN; short revents; }
-        return Poll(&pollfd, 1, 0) == 1;
-    }
-
     [LibraryImport("libc", EntryPoint = "getsockopt")]
     private static partial int GetSockOpt(int fd, int level, int option, int* value, int* length);
 
@@ -121,14 +115,12 @@ internal static unsafe partial class ConnectionHandlers
                 *addressLength = _capacity;
             }
 
-            return HasPendingConnection(fd) ? IoResult.Done(0) : IoResult.WouldBlock;
+            // A zero-timeout poll of the listener: a connection still queued (another thread may have taken it).
+            return CurrentPlatform.Sockets.IsReadyNow(fd, read: true) ? IoResult.Done(0) : IoResult.WouldBlock;
         }
 
         public readonly bool WaitsWhenBlocked() => true;
 
         public long Deadline() => BlockingCall.SocketDeadline(fd, read: true, ref _deadline);
     }
-
-    [LibraryImport("libc", EntryPoint = "poll")]
-    private static partial int Poll(long* fds, nuint count, int timeout);
 }
