@@ -5,9 +5,9 @@ namespace Co.Testing;
 
 /// <summary>
 /// How a child program is started: the seam between the harness (<see cref="ChildProcess"/>) and the platform. Today
-/// every child is a framework-dependent assembly run by <c>dotnet</c> (<see cref="DotnetCommand"/>); running the
-/// Windows build of a test host under Wine (<c>wine64 host.exe</c> from a win-x64 self-contained publish, with
-/// WINEPREFIX/WINEDEBUG set) is another subclass, chosen in <see cref="ForHost"/>.
+/// a child is either a framework-dependent assembly run by <c>dotnet</c> (<see cref="DotnetCommand"/>, the Linux runs), or
+/// the Windows build of a test host run under Wine (<see cref="WineCommand"/>: <c>wine64 host.exe</c> from a win-x64
+/// self-contained publish, with WINEPREFIX/WINEDEBUG set).
 /// </summary>
 public abstract class ChildCommand
 {

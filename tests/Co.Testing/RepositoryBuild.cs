@@ -11,18 +11,20 @@ public static class RepositoryBuild
     {
         var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         string configuration = output.Parent?.Name ?? "Release";
+        string path = Path.Combine(Root(), project, "bin", configuration, output.Name, file);
+        return File.Exists(path) ? path : throw new ScenarioFailedException($"{path} is missing, {whyBuilt}");
+    }
+
+    /// <summary>The repository's root: the folder holding Co.sln above the tests' output folder.</summary>
+    public static string Root()
+    {
+        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         DirectoryInfo? root = output;
         while (root is not null && !File.Exists(Path.Combine(root.FullName, "Co.sln")))
         {
             root = root.Parent;
         }
 
-        if (root is null)
-        {
-            throw new ScenarioFailedException($"no Co.sln above {output.FullName}");
-        }
-
-        string path = Path.Combine(root.FullName, project, "bin", configuration, output.Name, file);
-        return File.Exists(path) ? path : throw new ScenarioFailedException($"{path} is missing, {whyBuilt}");
+        return root?.FullName ?? throw new ScenarioFailedException($"no Co.sln above {output.FullName}");
     }
 }

@@ -26,6 +26,13 @@ public static class ScenarioRunner
             ? Task.FromResult(RunInProcess(scenario, arguments, environment))
             : ChildProcess.RunAsync(ChildCommand.ForHost(scenario.Host), [scenario.Name, .. arguments], environment, timeout, scenario.Name);
 
+    /// <summary>Runs <paramref name="scenario"/> as <see cref="RunAsync"/> does, but in the Windows build of its host
+    /// under Wine (<see cref="WineCommand"/>), always in a child process: the in-process mode would run it on
+    /// Linux.</summary>
+    public static Task<HostResult> RunUnderWineAsync(Scenario scenario, IReadOnlyList<string> arguments,
+        IReadOnlyDictionary<string, string?>? environment, TimeSpan timeout) =>
+        ChildProcess.RunAsync(WineCommand.ForWindowsBuildOf(scenario.Host), [scenario.Name, .. arguments], environment, timeout, scenario.Name);
+
     /// <summary><see cref="RunAsync"/> for the synchronous tests.</summary>
     public static HostResult Run(Scenario scenario, IReadOnlyList<string> arguments,
         IReadOnlyDictionary<string, string?>? environment, TimeSpan timeout) =>

@@ -3,7 +3,8 @@
 #   tests/services/packages.sh [GROUP...]   checks every group (default: all of them) and installs what is missing
 #   tests/services/packages.sh --postgres-bin   prints the directory of the PostgreSQL programs (exit 1: none)
 # Groups: curl (libcurl.so.4, for curl_easy_perform in coroutines), postgresql (a PostgreSQL server's binaries and
-# libpq.so.5, for tests/services/postgres.sh and the libpq/Npgsql tests).
+# libpq.so.5, for tests/services/postgres.sh and the libpq/Npgsql tests), wine (the 64-bit Wine loader,
+# /usr/lib/wine/wine64, that runs the Windows build of the runtime scenarios: tests/Co.Runtime.Tests/UnderWine).
 # Everything is checked before anything is installed: run as another user with something missing, it stops at once,
 # before any build or test, and prints the exact command to run. Progress and errors go to stderr; a package that is
 # missing and cannot be installed is an error (exit status 1), never a silent skip: the tests that need it would fail.
@@ -35,10 +36,14 @@ has_postgresql() {
   ldconfig_lists libpq.so.5 || ls /usr/lib/*/libpq.so.5 /usr/lib/libpq.so.5 >/dev/null 2>&1
 }
 
+# Debian's wine64 puts its loader outside PATH; CO_WINE names another one.
+has_wine() { [ -x "${CO_WINE:-/usr/lib/wine/wine64}" ]; }
+
 # "group check-function packages..." lines.
 GROUPS_TABLE=(
   "curl has_curl libcurl4"
   "postgresql has_postgresql postgresql libpq5"
+  "wine has_wine wine64"
 )
 
 if [ "${1:-}" = --postgres-bin ]; then
