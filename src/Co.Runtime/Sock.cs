@@ -31,6 +31,7 @@ public static partial class Sock
     /// <returns>The descriptor, or -1 (see <see cref="Error"/>).</returns>
     public static nint Socket(int domain, int type, int protocol)
     {
+        PlatformSupport.ThrowIfSocketsUnsupported();
         int fd = SocketCalls.Socket(domain, type | SocketCalls.SockNonblock | SocketCalls.SockCloexec, protocol);
         if (fd < 0)
         {
@@ -159,9 +160,11 @@ public static partial class Sock
 
     internal static long DeadlineOf(int ms) => ms < 0 ? long.MaxValue : Clock.DeadlineAfter(ms);
 
-    /// <summary>Narrows a descriptor; false for values no Linux descriptor can have.</summary>
+    /// <summary>Narrows a descriptor; false for values no Linux descriptor can have. Every call on a descriptor (Sock's
+    /// and IoEvent's) passes here, so this is where a platform without coroutine sockets refuses them.</summary>
     internal static bool ToInt(nint fd, out int descriptor)
     {
+        PlatformSupport.ThrowIfSocketsUnsupported();
         descriptor = (int)fd;
         return fd >= 0 && fd <= int.MaxValue;
     }

@@ -14,6 +14,6 @@ internal interface IThreadInspector
     string? BlockedIn(int threadId);
 
     /// <summary>Whether <see cref="Interlocked.MemoryBarrierProcessWide"/> orders every thread's stores before its
-    /// later loads (the monitor stays off otherwise).</summary>
-    bool IsProcessBarrierReliable();
+    /// later loads (the monitor stays off otherwise); when not, <paramref name="problem"/> says why.</summary>
+    bool IsProcessBarrierReliable(out string? problem);
 }

@@ -16,11 +16,18 @@ namespace Co.Scheduling;
 internal static class BlockedSchedulerMonitor
 {
     /// <summary>Starts the monitor for <paramref name="schedulers"/> if <paramref name="threshold"/> is positive and the
-    /// platform's process-wide barrier can carry the detach handshake (otherwise it stays off: fail closed).</summary>
+    /// platform's process-wide barrier can carry the detach handshake (otherwise it stays off, fail closed, and says
+    /// why on standard error once).</summary>
     public static void StartIfEnabled(Scheduler[] schedulers, TimeSpan threshold)
     {
-        if (threshold <= TimeSpan.Zero || !CurrentPlatform.Inspector.IsProcessBarrierReliable())
+        if (threshold <= TimeSpan.Zero)
         {
+            return;
+        }
+
+        if (!CurrentPlatform.Inspector.IsProcessBarrierReliable(out string? problem))
+        {
+            Console.Error.WriteLine($"Co: the blocked-scheduler monitor is off: {problem}");
             return;
         }
 

@@ -8,5 +8,10 @@ internal sealed class LinuxThreadInspector : IThreadInspector
 
     public string? BlockedIn(int threadId) => ThreadActivity.BlockedIn(threadId);
 
-    public bool IsProcessBarrierReliable() => ProcessBarrier.IsReliable();
+    public bool IsProcessBarrierReliable(out string? problem)
+    {
+        bool reliable = ProcessBarrier.IsReliable();
+        problem = reliable ? null : $"on {System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture} without membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED), Interlocked.MemoryBarrierProcessWide is not known to be a process-wide barrier";
+        return reliable;
+    }
 }
