@@ -26,7 +26,9 @@ public class ChildProcessTests
         return list;
     }
 
-    private static void AssertIdFormula(HostResult r, int n)
+    /// <summary>The checks of the <c>ids</c> scenario's output with <paramref name="n"/> schedulers (shared with the
+    /// runs under Wine).</summary>
+    internal static void AssertIdFormula(HostResult r, int n)
     {
         r.AssertSuccess();
         Assert.Equal(n.ToString(CultureInfo.InvariantCulture), r.Result("count"));
@@ -146,7 +148,13 @@ public class ChildProcessTests
     [Fact]
     public async Task Stop_ThenEveryGoForm_ThrowsInvalidOperation()
     {
-        var r = (await TestHost.RunAsync(LifetimeScenarios.Stop)).AssertSuccess();
+        AssertStopped(await TestHost.RunAsync(LifetimeScenarios.Stop));
+    }
+
+    /// <summary>The checks of the <c>stop</c> scenario's output (shared with the runs under Wine).</summary>
+    internal static void AssertStopped(HostResult run)
+    {
+        var r = run.AssertSuccess();
         Assert.Equal("1", r.Result("stopped"));
         int stopMs = int.Parse(r.Result("stop_ms"), CultureInfo.InvariantCulture);
         Assert.True(stopMs < 10_000, $"Stop took {stopMs} ms with parked coroutines\n{r.Describe()}");
@@ -161,7 +169,14 @@ public class ChildProcessTests
     [InlineData("async")]
     public async Task UnhandledException_NoHandler_PrintsCoroutineIdToStderr_AndSchedulerKeepsRunning(string kind)
     {
-        var r = (await TestHost.RunAsync(LifetimeScenarios.Unhandled, TestHost.Env(), 60_000, kind)).AssertSuccess();
+        AssertUnhandledReported(await TestHost.RunAsync(LifetimeScenarios.Unhandled, TestHost.Env(), 60_000, kind), kind);
+    }
+
+    /// <summary>The checks of the <c>unhandled</c> scenario's output for a <paramref name="kind"/> coroutine (shared
+    /// with the runs under Wine).</summary>
+    internal static void AssertUnhandledReported(HostResult run, string kind)
+    {
+        var r = run.AssertSuccess();
         string id = r.Result("thrower_id");
         Assert.True(int.TryParse(id, CultureInfo.InvariantCulture, out int idNum) && idNum >= 0, r.Describe());
         Assert.Equal("True", r.Result("after_ok"));

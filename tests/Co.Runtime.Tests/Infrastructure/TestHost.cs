@@ -15,7 +15,17 @@ internal static class TestHost
 
     /// <summary>Runs <paramref name="scenario"/> with <paramref name="args"/>, killed after <paramref name="timeoutMs"/>.</summary>
     public static Task<HostResult> RunAsync(Delegate scenario, IReadOnlyDictionary<string, string?>? env,
-        int timeoutMs = 60_000, params string[] args)
+        int timeoutMs = 60_000, params string[] args) =>
+        ScenarioRunner.RunAsync(Scenario.Of(scenario), args, ChildEnvironment(env), TimeSpan.FromMilliseconds(timeoutMs));
+
+    /// <summary>Runs <paramref name="scenario"/> with <paramref name="args"/> in the Windows build of the test host
+    /// under Wine (<see cref="WineCommand"/>), killed after <paramref name="timeoutMs"/>.</summary>
+    public static Task<HostResult> RunUnderWineAsync(Delegate scenario, IReadOnlyDictionary<string, string?>? env,
+        int timeoutMs = 120_000, params string[] args) =>
+        ScenarioRunner.RunUnderWineAsync(Scenario.Of(scenario), args, ChildEnvironment(env), TimeSpan.FromMilliseconds(timeoutMs));
+
+    /// <summary><paramref name="env"/> over the defaults: CO_SCHED_NUM and DOTNET_STARTUP_HOOKS removed.</summary>
+    private static Dictionary<string, string?> ChildEnvironment(IReadOnlyDictionary<string, string?>? env)
     {
         var environment = new Dictionary<string, string?>(StringComparer.Ordinal)
         {
@@ -27,7 +37,7 @@ internal static class TestHost
             environment[name] = value;
         }
 
-        return ScenarioRunner.RunAsync(Scenario.Of(scenario), args, environment, TimeSpan.FromMilliseconds(timeoutMs));
+        return environment;
     }
 
     /// <summary>Runs <paramref name="scenario"/> with <paramref name="args"/> in the default environment, within 60 s.</summary>
