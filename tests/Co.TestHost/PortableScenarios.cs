@@ -26,6 +26,7 @@ internal static class PortableScenarios
         ("select", Selects),
         ("await-goasync", AwaitAndGoAsync),
         ("many-sleepers", ManySleepers),
+        ("dump", DumpOfWaits),
         ("sockets-platform", SocketsOnThisPlatform),
     ];
 
@@ -381,6 +382,25 @@ internal static class PortableScenarios
         Console.Out.WriteLine($"RESULT many_sleepers_ms={elapsed}");
         // One after another would take 10,300 × 0.5 s; even 40 at a time would take over 2 minutes.
         Require(elapsed < 20_000, $"the sleepers took {elapsed} ms: not concurrent");
+    }
+
+    // Coroutine.Dump names a sleeping sync coroutine and an async one waiting on an Event, each on its scheduler.
+    private static void DumpOfWaits()
+    {
+        var release = new Event(manualReset: true);
+        var started = new WaitGroup(2);
+        int sleeperId = -1, waiterId = -1;
+        Coroutine.Go(() => { sleeperId = Coroutine.Id; started.Done(); Coroutine.Sleep(60_000); });
+        Coroutine.Go(async () => { waiterId = Coroutine.Id; started.Done(); await release.WaitAsync(); });
+        Require(WaitBounded(started), "the dumped coroutines did not start");
+        Thread.Sleep(50);
+        IReadOnlyList<CoroutineInfo> dump = Coroutine.Dump();
+        string Described(int id) => dump.FirstOrDefault(c => c.Id == id) is { } info ? $"{info.Kind} {info.State} {info.WaitingOn}" : "missing";
+        Require(Described(sleeperId).StartsWith("Sync", StringComparison.Ordinal) && Described(sleeperId).Contains("sleep", StringComparison.Ordinal),
+            $"sleeper {sleeperId} in the dump: {Described(sleeperId)}");
+        Require(Described(waiterId).StartsWith("Async", StringComparison.Ordinal) && Described(waiterId).Contains("Event", StringComparison.Ordinal),
+            $"Event waiter {waiterId} in the dump: {Described(waiterId)}");
+        release.Signal();
     }
 
     // Where the coroutine sockets are not built, every way in says so with PlatformNotSupportedException; where they
