@@ -119,7 +119,8 @@ internal static class PortableScenarios
         }
     }
 
-    // Sleep and SleepAsync last at least their time; Yield and YieldAsync interleave two coroutines of one scheduler.
+    // Sleep and SleepAsync last at least their time; Yield and YieldAsync interleave two runnable coroutines of one
+    // scheduler.
     private static void SleepAndYield()
     {
         long syncMs = -1, asyncMs = -1;
@@ -146,7 +147,9 @@ internal static class PortableScenarios
                 }
             }
 
-            start.Signal();
+            // Signalled by a coroutine of the same scheduler, so both waiters are runnable before either runs again (a
+            // signal from this thread reaches the scheduler through its inbox, and one waiter could finish first).
+            one.Go(() => start.Signal());
             Require(WaitBounded(both), "yielding coroutines hung");
             string seen = string.Concat(order);
             Require(seen is "ABABAB" or "BABABA", $"{(async ? "YieldAsync" : "Yield")} order {seen}, expected alternation");

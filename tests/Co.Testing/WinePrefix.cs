@@ -47,12 +47,14 @@ public static class WinePrefix
     /// off (they would mix into the child's standard error) and .NET's W^X off.
     /// </summary>
     /// <remarks>
-    /// W^X (write-xor-execute double mapping of JIT code, on by default) is off because under Wine 8.0 the runtime dies
-    /// with "Internal CLR error (0x80131506)" in <c>DynamicResolver+DestroyScout.Finalize</c> when a GC collects a
-    /// dynamic method while other threads run: here, the reflection invoke stub that creating a
-    /// System.Diagnostics.Metrics meter emits (Co's meter "Co"), collected in the first GCs once ~50 sync coroutines
-    /// ran. Plain .NET code with as many threads and waits did not crash; with W^X off every scenario passes. It is a
-    /// Wine matter (Windows maps the views natively), measured on this machine, not a workaround for Co's code.
+    /// W^X (write-xor-execute double mapping of JIT code, on by default) is off because with it, under Wine 8.0, a Co
+    /// process that ran ~50 sync coroutines dies at its first GCs with "Internal CLR error (0x80131506)" on the
+    /// finalizer thread, in <c>DynamicResolver+DestroyScout.Finalize</c> (the one dynamic method of the process is the
+    /// reflection invoke stub that creating a System.Diagnostics.Metrics meter emits). With W^X off every scenario
+    /// passes. The cause is not found: plain .NET programs under the same Wine (2,000 dynamic methods collected; a
+    /// meter plus 100 threads handing a token through WaitOnAddress while allocating) did not crash, and neither the
+    /// TLS slot, CPU pinning, the monitor nor the stack size changed it, so a fault of Co's Windows platform that only
+    /// W^X exposes is not ruled out. Tracked in docs/ARCHITECTURE.md, "Windows".
     /// </remarks>
     public static ProcessStartInfo StartInfo(string executable)
     {
