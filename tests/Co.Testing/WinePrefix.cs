@@ -47,14 +47,13 @@ public static class WinePrefix
     /// off (they would mix into the child's standard error) and .NET's W^X off.
     /// </summary>
     /// <remarks>
-    /// W^X (write-xor-execute double mapping of JIT code, on by default) is off because with it, under Wine 8.0, a Co
-    /// process that ran ~50 sync coroutines dies at its first GCs with "Internal CLR error (0x80131506)" on the
-    /// finalizer thread, in <c>DynamicResolver+DestroyScout.Finalize</c> (the one dynamic method of the process is the
-    /// reflection invoke stub that creating a System.Diagnostics.Metrics meter emits). With W^X off every scenario
-    /// passes. The cause is not found: plain .NET programs under the same Wine (2,000 dynamic methods collected; a
-    /// meter plus 100 threads handing a token through WaitOnAddress while allocating) did not crash, and neither the
-    /// TLS slot, CPU pinning, the monitor nor the stack size changed it, so a fault of Co's Windows platform that only
-    /// W^X exposes is not ruled out. Tracked in docs/ARCHITECTURE.md, "Windows".
+    /// W^X (write-xor-execute double mapping of JIT code, on by default) is off because with it, under Wine 8.0, .NET
+    /// dies at a GC with "Internal CLR error (0x80131506)" on the finalizer thread, in
+    /// <c>DynamicResolver+DestroyScout.Finalize</c>, when a process that holds a dynamic method (the reflection invoke
+    /// stub that creating a System.Diagnostics.Metrics meter emits) collects garbage while threads spin in managed code.
+    /// A plain .NET program without Co reproduces it (a meter, 8 threads in Thread.SpinWait loops, one allocating: dies
+    /// with W^X on, passes with it off or without the meter); Co meets it through its meter "Co" and its scheduler
+    /// threads' spin before they sleep. With W^X off every scenario passes.
     /// </remarks>
     public static ProcessStartInfo StartInfo(string executable)
     {
