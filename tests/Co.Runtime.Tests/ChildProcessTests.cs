@@ -200,8 +200,13 @@ public class ChildProcessTests
     [Fact]
     public async Task SyncStackSize_IsHonouredForSyncCoroutineThreads()
     {
-        var r = await TestHost.RunAsync(ThreadScenarios.StackSize, TestHost.Env(), 60_000, (16 * 1024 * 1024).ToString(CultureInfo.InvariantCulture));
-        r.AssertSuccess();
+        AssertStackSizeHonoured(await TestHost.RunAsync(ThreadScenarios.StackSize, TestHost.Env(), 60_000, (16 * 1024 * 1024).ToString(CultureInfo.InvariantCulture)));
+    }
+
+    /// <summary>The checks of the <c>stack-size 16 MiB</c> scenario's output (shared with the runs under Wine).</summary>
+    internal static void AssertStackSizeHonoured(HostResult run)
+    {
+        var r = run.AssertSuccess();
         Assert.Equal("True", r.Result("ran"));
         Assert.NotEqual("0", r.Result("before"));
         Assert.NotEqual("0", r.Result("after"));
@@ -221,7 +226,13 @@ public class ChildProcessTests
     [Fact]
     public async Task PinSchedulerThreads_True_EachSchedulersThreadsRunOnOneCpu()
     {
-        var r = (await TestHost.RunAsync(ThreadScenarios.Affinity, TestHost.Env(), 60_000, "true")).AssertSuccess();
+        AssertPinnedPerScheduler(await TestHost.RunAsync(ThreadScenarios.Affinity, TestHost.Env(), 60_000, "true"));
+    }
+
+    /// <summary>The checks of the <c>affinity true</c> scenario's output (shared with the runs under Wine).</summary>
+    internal static void AssertPinnedPerScheduler(HostResult run)
+    {
+        var r = run.AssertSuccess();
         var aff = ParseAffinity(r);
         Assert.True(aff.Count == 12, r.Describe());
         int processCpus = r.Result("process_cpus").Split(',').Length;
@@ -236,7 +247,13 @@ public class ChildProcessTests
     [Fact]
     public async Task PinSchedulerThreads_False_ThreadsKeepTheProcessAffinity()
     {
-        var r = (await TestHost.RunAsync(ThreadScenarios.Affinity, TestHost.Env(), 60_000, "false")).AssertSuccess();
+        AssertProcessAffinityKept(await TestHost.RunAsync(ThreadScenarios.Affinity, TestHost.Env(), 60_000, "false"));
+    }
+
+    /// <summary>The checks of the <c>affinity false</c> scenario's output (shared with the runs under Wine).</summary>
+    internal static void AssertProcessAffinityKept(HostResult run)
+    {
+        var r = run.AssertSuccess();
         var aff = ParseAffinity(r);
         Assert.True(aff.Count == 12, r.Describe());
         string processCpus = r.Result("process_cpus");
@@ -247,7 +264,13 @@ public class ChildProcessTests
     [Fact]
     public async Task SpareThreadIdleTimeout_SpareThreadsExitAfterIt()
     {
-        var r = (await TestHost.RunAsync(ThreadScenarios.SpareTimeout)).AssertSuccess();
+        AssertSpareThreadsExit(await TestHost.RunAsync(ThreadScenarios.SpareTimeout));
+    }
+
+    /// <summary>The checks of the <c>spare-timeout</c> scenario's output (shared with the runs under Wine).</summary>
+    internal static void AssertSpareThreadsExit(HostResult run)
+    {
+        var r = run.AssertSuccess();
         int baseline = int.Parse(r.Result("baseline"), CultureInfo.InvariantCulture);
         int peak = int.Parse(r.Result("peak"), CultureInfo.InvariantCulture);
         int after = int.Parse(r.Result("after"), CultureInfo.InvariantCulture);

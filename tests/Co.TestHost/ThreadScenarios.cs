@@ -85,7 +85,33 @@ internal static class ThreadScenarios
     [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
     private static extern int sched_getaffinity(int pid, nint cpusetsize, byte[] mask);
 
-    private static List<int> CurrentThreadCpus()
+    [System.Runtime.InteropServices.DllImport("kernel32.dll")]
+    private static extern nint GetCurrentThread();
+
+    [System.Runtime.InteropServices.DllImport("kernel32.dll", SetLastError = true)]
+    private static extern nuint SetThreadAffinityMask(nint thread, nuint mask);
+
+    [System.Runtime.InteropServices.DllImport("kernel32.dll", SetLastError = true)]
+    private static extern bool GetProcessAffinityMask(nint process, out nuint processMask, out nuint systemMask);
+
+    private static List<int> CurrentThreadCpus() => OperatingSystem.IsWindows() ? CurrentThreadCpusOnWindows() : CurrentThreadCpusOnLinux();
+
+    // Windows has no call that reads a thread's mask: setting one returns the previous, so set the process's mask
+    // and put the old one back at once (the coroutine is on this thread meanwhile, so nothing else moves it).
+    private static List<int> CurrentThreadCpusOnWindows()
+    {
+        if (!GetProcessAffinityMask(System.Diagnostics.Process.GetCurrentProcess().Handle, out nuint processMask, out _))
+            throw new InvalidOperationException("GetProcessAffinityMask failed");
+        nuint mask = SetThreadAffinityMask(GetCurrentThread(), processMask);
+        if (mask == 0 || SetThreadAffinityMask(GetCurrentThread(), mask) == 0)
+            throw new InvalidOperationException("SetThreadAffinityMask failed");
+        var cpus = new List<int>();
+        for (int i = 0; i < nuint.Size * 8; i++)
+            if ((mask & ((nuint)1 << i)) != 0) cpus.Add(i);
+        return cpus;
+    }
+
+    private static List<int> CurrentThreadCpusOnLinux()
     {
         var mask = new byte[128];
         if (sched_getaffinity(0, mask.Length, mask) != 0) throw new InvalidOperationException("sched_getaffinity failed");
