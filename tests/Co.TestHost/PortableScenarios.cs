@@ -406,8 +406,8 @@ internal static class PortableScenarios
         release.Signal();
     }
 
-    // Where the coroutine sockets are not built, every way in says so with PlatformNotSupportedException; where they
-    // are, a socket opens and closes.
+    // Where the coroutine sockets are not built, every way in says so with PlatformNotSupportedException while the
+    // helpers that need no socket work; where they are, a socket opens and closes.
     private static void SocketsOnThisPlatform()
     {
         if (OperatingSystem.IsLinux())
@@ -417,6 +417,9 @@ internal static class PortableScenarios
             return;
         }
 
+        // What needs no socket works everywhere: the address helpers and the error texts (WSA codes on Windows).
+        Require(Sock.InitIpAddr("::1", 80, out var loopback) && Sock.ToString(loopback) == "[::1]:80", "InitIpAddr/ToString of [::1]:80");
+        Require(Sock.StrError(10061).Length > 0, "StrError(WSAECONNREFUSED) is empty");
         string? socket = Catch(() => Sock.TcpSocket());
         string? close = Catch(() => Sock.Close(3));
         string? ioEvent = null;
