@@ -1,3 +1,4 @@
+using Co.Offload;
 using Co.Scheduling;
 using Co.Waiting;
 
@@ -186,12 +187,15 @@ public static partial class Coroutine
         return all;
     }
 
-    /// <summary>Writes <see cref="Dump"/>, one coroutine per line, to <paramref name="writer"/>.</summary>
+    /// <summary>Writes <see cref="Dump"/>, one coroutine per line, to <paramref name="writer"/>, after a line on the
+    /// offload threads that make blocking calls (name lookups) for parked coroutines.</summary>
     public static void DumpTo(TextWriter writer)
     {
         ArgumentNullException.ThrowIfNull(writer);
         IReadOnlyList<CoroutineInfo> coroutines = Dump();
+        BlockingOffload offload = BlockingOffload.Shared;
         writer.WriteLine($"Co: {coroutines.Count} live coroutine(s) at {DateTime.UtcNow:O}");
+        writer.WriteLine($"  offload threads: {offload.ThreadCount} ({offload.BusyCount} busy, {offload.QueuedCount} call(s) queued; limit {offload.ThreadLimit})");
         foreach (CoroutineInfo coroutine in coroutines)
         {
             writer.WriteLine("  " + coroutine);

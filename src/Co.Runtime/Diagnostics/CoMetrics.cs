@@ -1,12 +1,13 @@
 using System.Diagnostics.Metrics;
+using Co.Offload;
 using Co.Scheduling;
 
 namespace Co.Diagnostics;
 
 /// <summary>
 /// The runtime's instruments on the meter "Co", visible with <c>dotnet-counters monitor --counters Co</c>: live and
-/// created coroutines, switches, run-queue length and blocked-scheduler hand-offs per scheduler, and the hook bypasses
-/// by the system call they blocked in. All are observable: the hot paths only bump plain
+/// created coroutines, switches, run-queue length and blocked-scheduler hand-offs per scheduler, the hook bypasses
+/// by the system call they blocked in, and the offload threads that make blocking calls for parked coroutines. All are observable: the hot paths only bump plain
 /// holder-owned fields (see Scheduler.Diagnostics.cs) and the values are read when a listener collects. The hook layers
 /// add their own instruments to a meter of the same name.
 /// </summary>
@@ -28,6 +29,9 @@ internal static class CoMetrics
         s_meter.CreateObservableGauge("co.runqueue.length", () => PerScheduler(s => s.QueueLength), "{item}", "Work waiting to run, per scheduler"),
         s_meter.CreateObservableCounter("co.monitor.handoffs", () => PerScheduler(s => s.HandoffCount), "{handoff}", "Schedulers handed to another thread because a coroutine held them past the blocked-scheduler threshold"),
         s_meter.CreateObservableCounter("co.hooks.bypassed", BlockingSites.BypassesByCall, "{call}", "Blocking calls that held a scheduler past the blocked-scheduler threshold without passing a hook, by the system call they blocked in"),
+        s_meter.CreateObservableGauge("co.offload.threads", () => BlockingOffload.Shared.ThreadCount, "{thread}", "Offload threads (blocking calls such as name lookups made for parked coroutines) started and not retired"),
+        s_meter.CreateObservableGauge("co.offload.busy", () => BlockingOffload.Shared.BusyCount, "{thread}", "Offload threads making a call now"),
+        s_meter.CreateObservableGauge("co.offload.queued", () => BlockingOffload.Shared.QueuedCount, "{call}", "Offloaded calls waiting for a thread (past the offload thread limit)"),
     ]);
 
     private static IEnumerable<Measurement<long>> PerScheduler(Func<Scheduler, long> read)
