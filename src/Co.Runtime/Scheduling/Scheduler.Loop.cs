@@ -362,7 +362,7 @@ public sealed partial class Scheduler
                 return admitted;
             }
 
-            IRunnable? item;
+            IRunnable item;
             if (_local.Count > 0 && ++_picks % FairnessInterval != 0)
             {
                 item = _local.PopFront()!;

@@ -75,7 +75,7 @@ public sealed partial class Scheduler
     /// in scheduler code.</summary>
     private bool Admit(IRunnable item)
     {
-        int spares = _spares.Count; // racy: only this holder lowers it, and a spare retiring leaves one
+        int spares = _spares.Count; // racy: only this holder takes spares, and a spare that retires leaves one
         if (spares >= SparesForSyncStart)
         {
             return true;
