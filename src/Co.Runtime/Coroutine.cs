@@ -1,3 +1,4 @@
+using Co.Offload;
 using Co.Scheduling;
 using Co.Waiting;
 
@@ -65,6 +66,14 @@ public static partial class Coroutine
     public static void Configure(Action<CoroutineOptions> configure) => SchedulerGroup.Configure(configure);
 
     /// <summary>Creates a sync coroutine on the next scheduler (round-robin).</summary>
+    /// <remarks>A parked sync coroutine keeps an OS thread. At the OS thread limit (a pids cgroup, <c>ulimit -u</c>,
+    /// <c>vm.max_map_count</c>) <c>Go</c> still accepts the coroutine, and no wait ever fails for want of a thread: the
+    /// scheduler starts the coroutine only while it has the spare threads a park needs, and otherwise holds it back,
+    /// in order, until one of its threads is free (a parked coroutine resumes) or the OS gives one. A held-back
+    /// coroutine has no id yet; <see cref="Dump"/> lists it as <see cref="CoroutineState.WaitingForThread"/>, and the
+    /// meter counts it (<c>co.coroutines.waiting_for_thread</c>, with <c>co.threads</c> and <c>co.threads.refused</c>).
+    /// Code in which held-back coroutines would have to run before parked ones could go on waits until a thread is
+    /// free elsewhere. See docs/ARCHITECTURE.md, "Threads and the OS thread limit".</remarks>
     /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
     /// <exception cref="InvalidOperationException">The schedulers were stopped.</exception>
     public static void Go(Action body)
@@ -74,6 +83,7 @@ public static partial class Coroutine
     }
 
     /// <summary>Creates a sync coroutine running <paramref name="body"/>(<paramref name="argument"/>) (co's <c>go(f, p)</c>).</summary>
+    /// <remarks>At the OS thread limit the coroutine waits for a thread as <see cref="Go(Action)"/> says.</remarks>
     /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
     /// <exception cref="InvalidOperationException">The schedulers were stopped.</exception>
     public static void Go<T>(Action<T> body, T argument)
@@ -186,12 +196,24 @@ public static partial class Coroutine
         return all;
     }
 
-    /// <summary>Writes <see cref="Dump"/>, one coroutine per line, to <paramref name="writer"/>.</summary>
+    /// <summary>Writes <see cref="Dump"/>, one coroutine per line, to <paramref name="writer"/>, after a line on the
+    /// offload threads that make blocking calls (name lookups) for parked coroutines and, for each scheduler that met the OS
+    /// thread limit, a line on its threads.</summary>
     public static void DumpTo(TextWriter writer)
     {
         ArgumentNullException.ThrowIfNull(writer);
         IReadOnlyList<CoroutineInfo> coroutines = Dump();
+        BlockingOffload offload = BlockingOffload.Shared;
         writer.WriteLine($"Co: {coroutines.Count} live coroutine(s) at {DateTime.UtcNow:O}");
+        writer.WriteLine($"  offload threads: {offload.ThreadCount} ({offload.BusyCount} busy, {offload.QueuedCount} call(s) queued; limit {offload.ThreadLimit})");
+        foreach (Scheduler scheduler in SchedulerGroup.Started)
+        {
+            if (scheduler.ThreadStartsRefused > 0)
+            {
+                writer.WriteLine($"  scheduler {scheduler.Id}: {scheduler.ThreadCount} thread(s); the OS refused {scheduler.ThreadStartsRefused} thread start(s) (its thread limit); {scheduler.AwaitingThreadCount} coroutine start(s) or step(s) waiting for a thread");
+            }
+        }
+
         foreach (CoroutineInfo coroutine in coroutines)
         {
             writer.WriteLine("  " + coroutine);

@@ -45,7 +45,9 @@ public sealed class CoroutineOptions
 
     private TimeSpan? _blockedSchedulerThreshold;
 
-    /// <summary>How long a spare scheduler thread (one with no parked coroutine) stays before it exits. Default 10 s.</summary>
+    /// <summary>How long a spare scheduler thread (one with no parked coroutine) stays before it exits. Default 10 s.
+    /// Each scheduler keeps its last spare: a park must never need a thread the OS may refuse (docs/ARCHITECTURE.md,
+    /// "Threads and the OS thread limit").</summary>
     public TimeSpan SpareThreadIdleTimeout
     {
         get => _spareThreadIdleTimeout;

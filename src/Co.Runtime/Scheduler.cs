@@ -17,6 +17,8 @@ public sealed partial class Scheduler
     public int Id { get; }
 
     /// <summary>Creates a sync coroutine running <paramref name="body"/> on this scheduler (co's <c>add_new_task</c>).</summary>
+    /// <remarks>At the OS thread limit the coroutine waits for a thread of this scheduler as
+    /// <see cref="Coroutine.Go(Action)"/> says.</remarks>
     /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
     /// <exception cref="InvalidOperationException">The schedulers were stopped.</exception>
     public void Go(Action body)
@@ -26,6 +28,8 @@ public sealed partial class Scheduler
     }
 
     /// <summary>Creates a sync coroutine running <paramref name="body"/>(<paramref name="argument"/>) on this scheduler.</summary>
+    /// <remarks>At the OS thread limit the coroutine waits for a thread of this scheduler as
+    /// <see cref="Coroutine.Go(Action)"/> says.</remarks>
     /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
     /// <exception cref="InvalidOperationException">The schedulers were stopped.</exception>
     public void Go<T>(Action<T> body, T argument)

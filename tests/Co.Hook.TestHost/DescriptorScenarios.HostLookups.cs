@@ -6,7 +6,7 @@ using Co.Testing;
 /// <summary>Scenarios of the descriptor-level hooks: the gethostbyname family and getnameinfo.</summary>
 internal static unsafe partial class DescriptorScenarios
 {
-    /// <summary>gethostbyname, gethostbyname_r and getnameinfo in a coroutine are handed to the pool (the counter
+    /// <summary>gethostbyname, gethostbyname_r and getnameinfo in a coroutine are handed to the offload threads (the counter
     /// grows) and give what they give on a plain thread.</summary>
     [Scenario("host-lookups")]
     public static void HostLookups()

@@ -7,7 +7,7 @@ using Co.Testing;
 internal static partial class HookScenarios
 {
     /// <summary>A name from /etc/hosts resolved in a coroutine (managed Dns, which calls getaddrinfo) goes through the
-    /// hook — the lookup runs on the thread pool while the coroutine parks — and gives the right answer; the same
+    /// hook — the lookup runs on an offload thread while the coroutine parks — and gives the right answer; the same
     /// lookup on a plain thread is not diverted.</summary>
     [Scenario("dns")]
     public static void Dns()

@@ -3,8 +3,9 @@
 #   tests/services/packages.sh [GROUP...]   checks every group (default: all of them) and installs what is missing
 #   tests/services/packages.sh --postgres-bin   prints the directory of the PostgreSQL programs (exit 1: none)
 # Groups: curl (libcurl.so.4, for curl_easy_perform in coroutines), postgresql (a PostgreSQL server's binaries and
-# libpq.so.5, for tests/services/postgres.sh and the libpq/Npgsql tests), wine (the 64-bit Wine loader,
-# /usr/lib/wine/wine64, that runs the Windows build of the runtime scenarios: tests/Co.Runtime.Tests/UnderWine).
+# libpq.so.5, for tests/services/postgres.sh and the libpq/Npgsql tests), iproute2 (ip, to bring up the loopback of the
+# private network namespace the slow-resolver test runs in), wine (the 64-bit Wine loader, /usr/lib/wine/wine64, that
+# runs the Windows build of the runtime scenarios: tests/Co.Runtime.Tests/UnderWine).
 # Everything is checked before anything is installed: run as another user with something missing, it stops at once,
 # before any build or test, and prints the exact command to run. Progress and errors go to stderr; a package that is
 # missing and cannot be installed is an error (exit status 1), never a silent skip: the tests that need it would fail.
@@ -18,6 +19,8 @@ ldconfig_lists() {
 }
 
 has_curl() { ldconfig_lists libcurl.so.4; }
+
+has_iproute2() { command -v ip >/dev/null 2>&1 || [ -x /usr/sbin/ip ] || [ -x /sbin/ip ]; }
 
 # The newest /usr/lib/postgresql/*/bin holding the three programs postgres.sh runs.
 postgres_bin() {
@@ -43,6 +46,7 @@ has_wine() { [ -x "${CO_WINE:-/usr/lib/wine/wine64}" ]; }
 GROUPS_TABLE=(
   "curl has_curl libcurl4"
   "postgresql has_postgresql postgresql libpq5"
+  "iproute2 has_iproute2 iproute2"
   "wine has_wine wine64"
 )
 

@@ -1,10 +1,12 @@
 namespace Co;
 
 /// <summary>One live coroutine as <see cref="Coroutine.Dump"/> saw it.</summary>
-/// <param name="Id">The coroutine id (co's numbering).</param>
+/// <param name="Id">The coroutine id (co's numbering); -1 for a sync coroutine not started yet, held back for want of a
+/// thread (<see cref="CoroutineState.WaitingForThread"/>).</param>
 /// <param name="SchedulerId">The scheduler it belongs to.</param>
 /// <param name="Kind">Sync (its own thread when parked) or async (stackless).</param>
-/// <param name="State">Running, runnable (in its scheduler's queue), waiting, or blocked outside its scheduler.</param>
+/// <param name="State">Running, runnable (in its scheduler's queue), waiting, blocked outside its scheduler, or not
+/// started for want of a thread.</param>
 /// <param name="WaitingOn">What it waits on — "fd 12 read", "sleep", "Event", "Chan&lt;Int32&gt;", "WaitGroup",
 /// "CoMutex" — with the remaining timeout when there is one; for a blocked coroutine, the system call its thread was
 /// blocked in when the monitor handed its scheduler off ("futex", "read(fd 9: /tmp/in.fifo)"); null otherwise.</param>
@@ -18,6 +20,7 @@ public sealed record CoroutineInfo(int Id, int SchedulerId, CoroutineKind Kind, 
     {
         CoroutineState.Waiting => $"waiting on {WaitingOn}{For}",
         CoroutineState.Blocked => $"blocked in {WaitingOn ?? "an unknown call"}{For}, outside its scheduler (handed off by the monitor)",
+        CoroutineState.WaitingForThread => "not started, waiting for a thread (the OS refused one: its thread limit)",
         _ => State.ToString().ToLowerInvariant(),
     };
 
@@ -49,4 +52,9 @@ public enum CoroutineState
     /// <summary>Its thread is blocked in a call no hook diverted, and the blocked-scheduler monitor handed its
     /// scheduler to another thread; it rejoins at its next suspension point.</summary>
     Blocked,
+
+    /// <summary>A sync coroutine that <c>Go</c> accepted but its scheduler has not started yet: the OS refused the
+    /// thread it would need if it parked (the process is at its thread limit). It starts, in order, once a thread of
+    /// its scheduler is free or the OS gives one. It has no id yet (-1).</summary>
+    WaitingForThread,
 }

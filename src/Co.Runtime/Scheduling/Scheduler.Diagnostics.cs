@@ -69,7 +69,7 @@ public sealed partial class Scheduler
             return item.Result!;
         }
 
-        return Describe(_holder?.Running);
+        return Describe(_holder?.Running, onHolder: false);
     }
 
     /// <summary>The snapshot taken by the holder itself (a coroutine dumping its own scheduler, which it is running).</summary>
@@ -77,11 +77,12 @@ public sealed partial class Scheduler
     {
         using HolderSection section = HolderSection.Enter();
         Baton.AssertHolder(this);
-        return Describe(Worker.Current?.Running);
+        return Describe(Worker.Current?.Running, onHolder: true);
     }
 
-    /// <summary>Describes every live coroutine; <paramref name="running"/> is the one the holder is running.</summary>
-    private List<CoroutineInfo> Describe(CoroutineBase? running)
+    /// <summary>Describes every live coroutine, and, <paramref name="onHolder"/>, the sync coroutines held back before
+    /// their start for want of a thread; <paramref name="running"/> is the one the holder is running.</summary>
+    private List<CoroutineInfo> Describe(CoroutineBase? running, bool onHolder)
     {
         long now = Environment.TickCount64;
         var infos = new List<CoroutineInfo>(Math.Max(LiveCount, 0));
@@ -99,6 +100,11 @@ public sealed partial class Scheduler
                 : WaitDescriptions.DescribeBlocked(coroutine, blocked.BlockedIn, blocked.BlockedSinceMs, now));
         }
 
+        if (onHolder)
+        {
+            DescribeAwaitingStarts(infos);
+        }
+
         return infos;
     }
 
@@ -114,7 +120,7 @@ public sealed partial class Scheduler
         public void Execute(Worker runner)
         {
             Baton.AssertHolder(scheduler);
-            Result = scheduler.Describe(running: null);
+            Result = scheduler.Describe(running: null, onHolder: true);
             Done.Set();
         }
     }

@@ -74,6 +74,8 @@ public sealed partial class Scheduler
         _spareIdleTimeoutMs = (long)options.SpareThreadIdleTimeout.TotalMilliseconds;
         _poller = CurrentPlatform.Sockets.CreatePoller(Net.PollDescriptorTable.Instance);
         _local = new RunQueue(this);
+        _startsAwaitingThread = new RunQueue(this);
+        _stepsAwaitingThread = new RunQueue(this);
         Timers = new TimerHeap(this);
     }
 
@@ -191,7 +193,7 @@ public sealed partial class Scheduler
         else
         {
             _local.PushFront(next);
-            HandBatonTo(TakeSpare());
+            HandBatonTo(TakeSpare()); // one stands by: this thread entered coroutine code only then (Scheduler.Threads.cs)
         }
 
         // Only the dispatch of our own resume hands the baton back to this thread.
@@ -213,14 +215,15 @@ public sealed partial class Scheduler
         {
             lock (_sparesLock)
             {
-                if (_spares.Remove(runner))
+                if (_spares.Count > SparesForStep && _spares.Remove(runner))
                 {
                     runner.Retired = true;
                     return;
                 }
             }
 
-            // Taken by a parking worker just as the timeout passed: the baton is on its way.
+            // Taken by a parking worker just as the timeout passed (the baton is on its way), or the last spare, which
+            // stays: the holder runs coroutine code only while one stands by (Scheduler.Threads.cs).
         }
     }
 
@@ -348,14 +351,27 @@ public sealed partial class Scheduler
         }
     }
 
-    /// <summary>The next runnable item, sleeping in the poller while there is none; null once stopped. Holder only.</summary>
+    /// <summary>The next runnable item, sleeping in the poller while there is none; null once stopped. Coroutine code
+    /// comes out only while a spare thread stands by for its park (<see cref="Admit"/>). Holder only.</summary>
     private IRunnable? TakeNext()
     {
         while (!_stopping)
         {
+            if (_awaitingThreadCount > 0 && TakeAwaitingThread() is { } admitted)
+            {
+                return admitted;
+            }
+
+            IRunnable item;
             if (_local.Count > 0 && ++_picks % FairnessInterval != 0)
             {
-                return _local.PopFront();
+                item = _local.PopFront()!;
+                if (Admit(item))
+                {
+                    return item;
+                }
+
+                continue;
             }
 
             DrainInbox();
@@ -367,7 +383,13 @@ public sealed partial class Scheduler
                     _poller.Wait(0); // readiness gets its turn under load too
                 }
 
-                return _local.PopFront();
+                item = _local.PopFront()!;
+                if (Admit(item))
+                {
+                    return item;
+                }
+
+                continue;
             }
 
             if (!_pollsIo && SpinForInbox())
@@ -382,7 +404,7 @@ public sealed partial class Scheduler
                 continue;
             }
 
-            _poller.Wait(Clock.MsUntil(Timers.NextDeadline));
+            _poller.Wait(SoonerOf(Clock.MsUntil(Timers.NextDeadline), MsUntilThreadRetry()));
             Volatile.Write(ref _idle, 0);
         }
 
@@ -427,20 +449,8 @@ public sealed partial class Scheduler
         }
     }
 
-    private Worker TakeSpare()
-    {
-        lock (_sparesLock)
-        {
-            if (_spares.Count > 0)
-            {
-                Worker spare = _spares[^1];
-                _spares.RemoveAt(_spares.Count - 1);
-                return spare;
-            }
-        }
-
-        return Worker.Start(this, _stackSize, _pinCpu);
-    }
+    /// <summary>The shorter of two poller timeouts in milliseconds, where -1 means none.</summary>
+    private static int SoonerOf(int a, int b) => a < 0 ? b : b < 0 ? a : Math.Min(a, b);
 
     private void HandBatonTo(Worker target)
     {

@@ -157,7 +157,9 @@ internal sealed unsafe class Worker : IRunnable
         }
     }
 
-    /// <summary>Starts the thread of a new worker; it sleeps until it is handed the baton.</summary>
+    /// <summary>Starts the thread of a new worker; it sleeps until it is handed the baton. At the OS thread limit,
+    /// throws what <see cref="Thread.Start()"/> throws (OutOfMemoryException): only the holder calls it, in scheduler
+    /// code, where that is handled (Scheduler.Threads.cs), and the first worker of a scheduler as it starts.</summary>
     internal static Worker Start(Scheduler scheduler, int stackSize, int pinCpu)
     {
         var worker = new Worker(scheduler);
@@ -167,6 +169,7 @@ internal sealed unsafe class Worker : IRunnable
             Name = $"Co scheduler {scheduler.Id}",
         };
         thread.UnsafeStart();
+        scheduler.NoteThreadStarted();
         return worker;
     }
 
@@ -187,5 +190,6 @@ internal sealed unsafe class Worker : IRunnable
         Scheduler.RunLoop(this);
         CurrentPlatform.HookFlags.Detach(HookFlags);
         HookFlags = null;
+        Scheduler.NoteThreadExited();
     }
 }
