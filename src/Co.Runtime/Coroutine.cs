@@ -66,6 +66,7 @@ public static partial class Coroutine
 
     /// <summary>Creates a sync coroutine on the next scheduler (round-robin).</summary>
     /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
+    /// <remarks>Never waits and never refuses for load: see <see cref="Scheduler.RunQueueLength"/> (no back-pressure).</remarks>
     /// <exception cref="InvalidOperationException">The schedulers were stopped.</exception>
     public static void Go(Action body)
     {
@@ -75,6 +76,7 @@ public static partial class Coroutine
 
     /// <summary>Creates a sync coroutine running <paramref name="body"/>(<paramref name="argument"/>) (co's <c>go(f, p)</c>).</summary>
     /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
+    /// <remarks>Never waits and never refuses for load: see <see cref="Scheduler.RunQueueLength"/> (no back-pressure).</remarks>
     /// <exception cref="InvalidOperationException">The schedulers were stopped.</exception>
     public static void Go<T>(Action<T> body, T argument)
     {
@@ -84,6 +86,7 @@ public static partial class Coroutine
 
     /// <summary>Creates an async coroutine on the next scheduler (round-robin); it resumes there after every await.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
+    /// <remarks>Never waits and never refuses for load: see <see cref="Scheduler.RunQueueLength"/> (no back-pressure).</remarks>
     /// <exception cref="InvalidOperationException">The schedulers were stopped.</exception>
     public static void Go(Func<Task> body)
     {
@@ -93,6 +96,7 @@ public static partial class Coroutine
 
     /// <summary>Creates an async coroutine running <paramref name="body"/>(<paramref name="argument"/>).</summary>
     /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
+    /// <remarks>Never waits and never refuses for load: see <see cref="Scheduler.RunQueueLength"/> (no back-pressure).</remarks>
     /// <exception cref="InvalidOperationException">The schedulers were stopped.</exception>
     public static void Go<T>(Func<T, Task> body, T argument)
     {
@@ -186,12 +190,18 @@ public static partial class Coroutine
         return all;
     }
 
-    /// <summary>Writes <see cref="Dump"/>, one coroutine per line, to <paramref name="writer"/>.</summary>
+    /// <summary>Writes <see cref="Dump"/> to <paramref name="writer"/>: a line per scheduler with its run-queue length
+    /// (<see cref="Scheduler.RunQueueLength"/>), then one line per coroutine.</summary>
     public static void DumpTo(TextWriter writer)
     {
         ArgumentNullException.ThrowIfNull(writer);
         IReadOnlyList<CoroutineInfo> coroutines = Dump();
         writer.WriteLine($"Co: {coroutines.Count} live coroutine(s) at {DateTime.UtcNow:O}");
+        foreach (Scheduler scheduler in SchedulerGroup.Started)
+        {
+            writer.WriteLine($"  scheduler {scheduler.Id}: {scheduler.RunQueueLength} waiting to run (run queue)");
+        }
+
         foreach (CoroutineInfo coroutine in coroutines)
         {
             writer.WriteLine("  " + coroutine);

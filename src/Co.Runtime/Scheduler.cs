@@ -18,6 +18,7 @@ public sealed partial class Scheduler
 
     /// <summary>Creates a sync coroutine running <paramref name="body"/> on this scheduler (co's <c>add_new_task</c>).</summary>
     /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
+    /// <remarks>Never waits and never refuses for load: see <see cref="RunQueueLength"/> (no back-pressure).</remarks>
     /// <exception cref="InvalidOperationException">The schedulers were stopped.</exception>
     public void Go(Action body)
     {
@@ -27,6 +28,7 @@ public sealed partial class Scheduler
 
     /// <summary>Creates a sync coroutine running <paramref name="body"/>(<paramref name="argument"/>) on this scheduler.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
+    /// <remarks>Never waits and never refuses for load: see <see cref="RunQueueLength"/> (no back-pressure).</remarks>
     /// <exception cref="InvalidOperationException">The schedulers were stopped.</exception>
     public void Go<T>(Action<T> body, T argument)
     {
@@ -37,6 +39,7 @@ public sealed partial class Scheduler
     /// <summary>Creates an async coroutine running <paramref name="body"/> on this scheduler; it resumes here after
     /// every await.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
+    /// <remarks>Never waits and never refuses for load: see <see cref="RunQueueLength"/> (no back-pressure).</remarks>
     /// <exception cref="InvalidOperationException">The schedulers were stopped.</exception>
     public void Go(Func<Task> body)
     {
@@ -46,6 +49,7 @@ public sealed partial class Scheduler
 
     /// <summary>Creates an async coroutine running <paramref name="body"/>(<paramref name="argument"/>) on this scheduler.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
+    /// <remarks>Never waits and never refuses for load: see <see cref="RunQueueLength"/> (no back-pressure).</remarks>
     /// <exception cref="InvalidOperationException">The schedulers were stopped.</exception>
     public void Go<T>(Func<T, Task> body, T argument)
     {

@@ -25,7 +25,7 @@ internal static class CoMetrics
         s_meter.CreateObservableGauge("co.coroutines.live", () => PerScheduler(s => s.LiveCount), "{coroutine}", "Coroutines started and not finished"),
         s_meter.CreateObservableCounter("co.coroutines.created", () => PerScheduler(s => s.CreatedCount), "{coroutine}", "Coroutines started"),
         s_meter.CreateObservableCounter("co.switches", () => PerScheduler(s => s.SwitchCount), "{switch}", "Coroutine steps and resumes run by the schedulers"),
-        s_meter.CreateObservableGauge("co.runqueue.length", () => PerScheduler(s => s.QueueLength), "{item}", "Work waiting to run, per scheduler"),
+        s_meter.CreateObservableGauge("co.runqueue.length", () => PerScheduler(s => s.RunQueueLength), "{item}", "Work waiting to run, per scheduler"),
         s_meter.CreateObservableCounter("co.monitor.handoffs", () => PerScheduler(s => s.HandoffCount), "{handoff}", "Schedulers handed to another thread because a coroutine held them past the blocked-scheduler threshold"),
         s_meter.CreateObservableCounter("co.hooks.bypassed", BlockingSites.BypassesByCall, "{call}", "Blocking calls that held a scheduler past the blocked-scheduler threshold without passing a hook, by the system call they blocked in"),
     ]);
