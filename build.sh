@@ -4,9 +4,9 @@
 #                      on vs off; arguments after "demo" are the demo's, e.g. --check); ./build.sh demo seed runs
 #                      samples/SeedExamples (co's documented examples, live)
 #   ./build.sh test    installs what the tests need (Wine included), builds, publishes the runtime's scenario host for
-#                      win-x64, runs every test suite (the Windows scenarios under Wine among them; the runtime suite
-#                      once more in Debug, with the baton invariant's checks on), then packs the solution and checks
-#                      the packages
+#                      win-x64, runs every test suite (the Windows scenarios under Wine among them; the adversarial
+#                      suite as a pass of its own, counted apart in the summary; the runtime suite once more in Debug,
+#                      with the baton invariant's checks on), then packs the solution and checks the packages
 #   ./build.sh bench   runs the side-by-side benchmarks (ratios against baselines measured in the same run);
 #                      ./build.sh bench echo runs the echo-server comparison (bench/echo.sh)
 #   ./build.sh build   builds everything in Release
@@ -92,6 +92,11 @@ pack_check() {
   return "$status"
 }
 
+# The sum of dotnet test's "Passed: N" (or "Failed: N") counts in a log.
+count_in() {
+  (grep -Eo "$1: +[0-9]+" "$2" || true) | awk '{ s += $2 } END { print s + 0 }'
+}
+
 run_tests() {
   require_dotnet
   start_services
@@ -100,8 +105,15 @@ run_tests() {
   local log
   log=$(mktemp)
   set +e
-  dotnet test Co.sln -c "$CONFIG" --no-build -nologo --logger "console;verbosity=normal" 2>&1 | tee "$log"
+  # Every test but the adversarial suite, then the suite alone (tests/README.md, "The adversarial suite"): each test runs
+  # once, and the suite's own count goes into the summary.
+  dotnet test Co.sln -c "$CONFIG" --no-build -nologo --filter "Suite!=Adversarial" --logger "console;verbosity=normal" 2>&1 | tee "$log"
   local status=${PIPESTATUS[0]}
+  local adversarial_log
+  adversarial_log=$(mktemp)
+  dotnet test Co.sln -c "$CONFIG" --no-build -nologo --filter "Suite=Adversarial" --logger "console;verbosity=normal" 2>&1 | tee "$adversarial_log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+  cat "$adversarial_log" >> "$log"
   # The runtime suite once more in Debug, where the baton invariant's checks are compiled in (docs/ARCHITECTURE.md,
   # "Checked in Debug builds"); its counts go into the same summary. The runs under Wine are left out there: they run
   # the Release publish of the host, once, above.
@@ -118,10 +130,17 @@ run_tests() {
   set -e
   # One plain summary line over all test assemblies ("N passed, N failed"), for people and CI alike.
   local passed failed
-  passed=$( (grep -Eo 'Passed: +[0-9]+' "$log" || true) | awk '{ s += $2 } END { print s + 0 }')
-  failed=$( (grep -Eo 'Failed: +[0-9]+' "$log" || true) | awk '{ s += $2 } END { print s + 0 }')
-  rm -f "$log"
-  echo "${passed:-0} passed, ${failed:-0} failed"
+  passed=$(count_in Passed "$log")
+  failed=$(count_in Failed "$log")
+  local adversarial_passed adversarial_failed
+  adversarial_passed=$(count_in Passed "$adversarial_log")
+  adversarial_failed=$(count_in Failed "$adversarial_log")
+  rm -f "$log" "$adversarial_log"
+  echo "${passed:-0} passed, ${failed:-0} failed (of which the adversarial suite: ${adversarial_passed:-0} passed, ${adversarial_failed:-0} failed)"
+  if [ "${adversarial_passed:-0}" -eq 0 ]; then
+    echo "build.sh: the adversarial suite ran no test" >&2
+    status=1
+  fi
   if [ "${passed:-0}" -eq 0 ] && [ "$status" -eq 0 ]; then
     echo "build.sh: no test ran" >&2
     return 1

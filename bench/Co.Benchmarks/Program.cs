@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 namespace Co.Benchmarks;
 
 /// <summary>
-/// Entry point. <c>dotnet run -c Release --project bench/Co.Benchmarks -- [all|micro|handoff|memory|NAME ...] [--out PATH] [--quick]</c>
+/// Entry point. <c>dotnet run -c Release --project bench/Co.Benchmarks -- [all|micro|handoff|timers|memory|NAME ...] [--out PATH] [--quick]</c>
 /// Each unit (the BenchmarkDotNet micro set, the handoff set, each memory probe) runs in a child process of this
 /// program, with a time limit, so that a hang or a crash of one is reported and does not lose the others;
 /// the parent prints one table of every row at the end and writes it as markdown to --out.
@@ -20,6 +20,7 @@ public static class Program
         new("micro", "micro", MicroRunner.Names, 540, MicroRunner.Run),
         new("handoff", "handoff", HandoffBenchmarks.Names, 240, HandoffBenchmarks.Run),
         new("hooks", "hooks", HookBenchmarks.Names, 240, HookBenchmarks.Run),
+        new("timers", "timers", TimerBurstBenchmarks.Names, 300, TimerBurstBenchmarks.Run),
         new(MemoryBenchmarks.ParkedTask, "memory", new[] { MemoryBenchmarks.ParkedTask }, 360, _ => MemoryBenchmarks.RunParkedTask()),
         new(MemoryBenchmarks.ParkedEvent, "memory", new[] { MemoryBenchmarks.ParkedEvent }, 360, _ => MemoryBenchmarks.RunParkedEvent()),
         new(MemoryBenchmarks.ParkedSleep, "memory", new[] { MemoryBenchmarks.ParkedSleep }, 360, _ => MemoryBenchmarks.RunParkedSleep()),
@@ -105,7 +106,8 @@ public static class Program
             Console.WriteLine($"===== {unit.Name}: {sw.Elapsed.TotalSeconds:F0} s{(failure is null ? "" : ", " + failure)} =====");
             var expected = only is null ? unit.Rows : unit.Rows.Where(r => only.Contains(r)
                                                                           || (unit.Name == "micro" && only.Any(o => MicroRunner.BaselineOf(o) == r))
-                                                                          || (unit.Name == "handoff" && r == HandoffBenchmarks.Baseline)).ToArray();
+                                                                          || (unit.Name == "handoff" && r == HandoffBenchmarks.Baseline)
+                                                                          || (unit.Name == "timers" && r == TimerBurstBenchmarks.Baseline)).ToArray();
             foreach (var row in expected)
             {
                 var r = got.LastOrDefault(x => x.Name == row);   // a unit may re-record a row as it goes; the last one counts
@@ -146,7 +148,7 @@ count. "NOT MEASURED"/"FAILED" rows carry the reason (crash, hang, exception) in
 
     private static void Usage()
     {
-        Console.Error.WriteLine("usage: dotnet run -c Release --project bench/Co.Benchmarks -- [all|micro|handoff|memory|NAME ...] [--out PATH] [--quick] [--no-fork]");
+        Console.Error.WriteLine("usage: dotnet run -c Release --project bench/Co.Benchmarks -- [all|micro|handoff|timers|memory|NAME ...] [--out PATH] [--quick] [--no-fork]");
         Console.Error.WriteLine("names: " + string.Join(", ", Units.SelectMany(u => u.Rows)));
     }
 

@@ -34,11 +34,22 @@ internal static class ManagedLayer
 
     private static readonly List<ManagedDetour> s_detours = [];
 
+    /// <summary>Whether the self-check (<see cref="SelfCheckFailure"/>) has passed in this process. What it checks — the
+    /// runtime's version, the MethodDesc layout, Socket's private members, the JIT guard, a canary detour — cannot
+    /// change within a process, so once it passes, enabling again after <c>Disable</c> does not redo it (the canary
+    /// alone is a detour installed, called and removed). A failure is not remembered: the next Enable checks again.
+    /// Written under Co.Hooks' lock, as every Enable runs.</summary>
+    private static bool s_selfCheckPassed;
+
+    /// <summary>How many times the self-check has run in this process (for the tests: a repeated Enable must not
+    /// redo it).</summary>
+    internal static int SelfChecksRun { get; private set; }
+
     /// <summary>Installs every declared detour it can, recording each in <paramref name="status"/> (hooked, or why not).</summary>
     public static void Enable(IDictionary<string, HookStatus> status)
     {
         ManagedHookDeclaration[] declarations = s_declarations.Value;
-        if (SelfCheckFailure() is { } failure)
+        if (!s_selfCheckPassed && SelfCheckFailure() is { } failure)
         {
             foreach (ManagedHookDeclaration declaration in declarations)
             {
@@ -48,6 +59,7 @@ internal static class ManagedLayer
             return;
         }
 
+        s_selfCheckPassed = true;
         foreach (ManagedHookDeclaration declaration in declarations)
         {
             status[declaration.Name] = Install(declaration);
@@ -84,6 +96,7 @@ internal static class ManagedLayer
     /// <summary>Null when the engine may run here, else why not.</summary>
     private static string? SelfCheckFailure()
     {
+        SelfChecksRun++;
         if (Environment.Version.Major != KnownRuntimeMajor)
         {
             return $"the managed detour engine knows .NET {KnownRuntimeMajor}, not {Environment.Version}";

@@ -73,7 +73,8 @@ public static partial class Coroutine
     /// coroutine has no id yet; <see cref="Dump"/> lists it as <see cref="CoroutineState.WaitingForThread"/>, and the
     /// meter counts it (<c>co.coroutines.waiting_for_thread</c>, with <c>co.threads</c> and <c>co.threads.refused</c>).
     /// Code in which held-back coroutines would have to run before parked ones could go on waits until a thread is
-    /// free elsewhere. See docs/ARCHITECTURE.md, "Threads and the OS thread limit".</remarks>
+    /// free elsewhere. See docs/ARCHITECTURE.md, "Threads and the OS thread limit".
+    /// Never waits and never refuses for load: see <see cref="Scheduler.RunQueueLength"/> (no back-pressure).</remarks>
     /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
     /// <exception cref="InvalidOperationException">The schedulers were stopped.</exception>
     public static void Go(Action body)
@@ -83,7 +84,8 @@ public static partial class Coroutine
     }
 
     /// <summary>Creates a sync coroutine running <paramref name="body"/>(<paramref name="argument"/>) (co's <c>go(f, p)</c>).</summary>
-    /// <remarks>At the OS thread limit the coroutine waits for a thread as <see cref="Go(Action)"/> says.</remarks>
+    /// <remarks>At the OS thread limit the coroutine waits for a thread as <see cref="Go(Action)"/> says.
+    /// Never waits and never refuses for load: see <see cref="Scheduler.RunQueueLength"/> (no back-pressure).</remarks>
     /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
     /// <exception cref="InvalidOperationException">The schedulers were stopped.</exception>
     public static void Go<T>(Action<T> body, T argument)
@@ -94,6 +96,7 @@ public static partial class Coroutine
 
     /// <summary>Creates an async coroutine on the next scheduler (round-robin); it resumes there after every await.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
+    /// <remarks>Never waits and never refuses for load: see <see cref="Scheduler.RunQueueLength"/> (no back-pressure).</remarks>
     /// <exception cref="InvalidOperationException">The schedulers were stopped.</exception>
     public static void Go(Func<Task> body)
     {
@@ -103,6 +106,7 @@ public static partial class Coroutine
 
     /// <summary>Creates an async coroutine running <paramref name="body"/>(<paramref name="argument"/>).</summary>
     /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
+    /// <remarks>Never waits and never refuses for load: see <see cref="Scheduler.RunQueueLength"/> (no back-pressure).</remarks>
     /// <exception cref="InvalidOperationException">The schedulers were stopped.</exception>
     public static void Go<T>(Func<T, Task> body, T argument)
     {
@@ -196,9 +200,10 @@ public static partial class Coroutine
         return all;
     }
 
-    /// <summary>Writes <see cref="Dump"/>, one coroutine per line, to <paramref name="writer"/>, after a line on the
-    /// offload threads that make blocking calls (name lookups) for parked coroutines and, for each scheduler that met the OS
-    /// thread limit, a line on its threads.</summary>
+    /// <summary>Writes <see cref="Dump"/> to <paramref name="writer"/>: a line on the offload threads that make blocking
+    /// calls (name lookups) for parked coroutines, a line per scheduler with its run-queue length
+    /// (<see cref="Scheduler.RunQueueLength"/>) and, for a scheduler that met the OS thread limit, its threads; then one
+    /// line per coroutine.</summary>
     public static void DumpTo(TextWriter writer)
     {
         ArgumentNullException.ThrowIfNull(writer);
@@ -208,6 +213,7 @@ public static partial class Coroutine
         writer.WriteLine($"  offload threads: {offload.ThreadCount} ({offload.BusyCount} busy, {offload.QueuedCount} call(s) queued; limit {offload.ThreadLimit})");
         foreach (Scheduler scheduler in SchedulerGroup.Started)
         {
+            writer.WriteLine($"  scheduler {scheduler.Id}: {scheduler.RunQueueLength} waiting to run (run queue)");
             if (scheduler.ThreadStartsRefused > 0)
             {
                 writer.WriteLine($"  scheduler {scheduler.Id}: {scheduler.ThreadCount} thread(s); the OS refused {scheduler.ThreadStartsRefused} thread start(s) (its thread limit); {scheduler.AwaitingThreadCount} coroutine start(s) or step(s) waiting for a thread");

@@ -18,7 +18,8 @@ public sealed partial class Scheduler
 
     /// <summary>Creates a sync coroutine running <paramref name="body"/> on this scheduler (co's <c>add_new_task</c>).</summary>
     /// <remarks>At the OS thread limit the coroutine waits for a thread of this scheduler as
-    /// <see cref="Coroutine.Go(Action)"/> says.</remarks>
+    /// <see cref="Coroutine.Go(Action)"/> says.
+    /// Never waits and never refuses for load: see <see cref="RunQueueLength"/> (no back-pressure).</remarks>
     /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
     /// <exception cref="InvalidOperationException">The schedulers were stopped.</exception>
     public void Go(Action body)
@@ -29,7 +30,8 @@ public sealed partial class Scheduler
 
     /// <summary>Creates a sync coroutine running <paramref name="body"/>(<paramref name="argument"/>) on this scheduler.</summary>
     /// <remarks>At the OS thread limit the coroutine waits for a thread of this scheduler as
-    /// <see cref="Coroutine.Go(Action)"/> says.</remarks>
+    /// <see cref="Coroutine.Go(Action)"/> says.
+    /// Never waits and never refuses for load: see <see cref="RunQueueLength"/> (no back-pressure).</remarks>
     /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
     /// <exception cref="InvalidOperationException">The schedulers were stopped.</exception>
     public void Go<T>(Action<T> body, T argument)
@@ -41,6 +43,7 @@ public sealed partial class Scheduler
     /// <summary>Creates an async coroutine running <paramref name="body"/> on this scheduler; it resumes here after
     /// every await.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
+    /// <remarks>Never waits and never refuses for load: see <see cref="RunQueueLength"/> (no back-pressure).</remarks>
     /// <exception cref="InvalidOperationException">The schedulers were stopped.</exception>
     public void Go(Func<Task> body)
     {
@@ -50,6 +53,7 @@ public sealed partial class Scheduler
 
     /// <summary>Creates an async coroutine running <paramref name="body"/>(<paramref name="argument"/>) on this scheduler.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
+    /// <remarks>Never waits and never refuses for load: see <see cref="RunQueueLength"/> (no back-pressure).</remarks>
     /// <exception cref="InvalidOperationException">The schedulers were stopped.</exception>
     public void Go<T>(Func<T, Task> body, T argument)
     {

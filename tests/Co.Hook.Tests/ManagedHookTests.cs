@@ -23,6 +23,11 @@ public class ManagedHookTests
     public void Scenario_PassesInAChildProcess(string scenario, string setting) =>
         HookHost.AssertPasses(scenario, setting, limit: TimeSpan.FromSeconds(120));
 
+    /// <summary>Enable again (while enabled, and after Disable) does not redo the managed layer's self-check.</summary>
+    [Fact]
+    public void EnableRepeated_DoesNotRedoTheSelfCheck() =>
+        HookHost.AssertPasses(ManagedScenarios.EnableRepeated, RuntimeSettings.Default);
+
     /// <summary>Without hooks the same synchronous receives block the scheduler thread: 20 take 20 × 200 ms.</summary>
     [Fact]
     public void ReceiveAfterAsync_WithoutHooks_Serializes() =>

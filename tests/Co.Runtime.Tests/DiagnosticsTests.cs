@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Globalization;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
 using Co.Diagnostics;
 using Xunit;
 
@@ -352,6 +354,84 @@ public partial class DiagnosticsTests
         Assert.True(after["co.switches"] - before["co.switches"] >= 20, $"switches: {before["co.switches"]} → {after["co.switches"]}");
         Assert.True(during.ContainsKey("co.coroutines.live") && after.ContainsKey("co.runqueue.length"));
         Assert.Equal(Enumerable.Range(0, Coroutine.SchedulerCount).ToHashSet(), schedulerTags);
+    }
+
+    /// <summary>
+    /// Coroutines queued to a scheduler that is busy (a coroutine computing on it) show as that scheduler's run-queue
+    /// length — in <see cref="Scheduler.RunQueueLength"/>, in the meter under its own "scheduler" tag, and in the
+    /// dump's line for that scheduler — and not as another scheduler's.
+    /// </summary>
+    [Fact]
+    public async Task RunQueueLength_OfABusyScheduler_CountsItsQueuedCoroutines_InTheApiTheMeterAndTheDump()
+    {
+        const int Queued = 50;
+        Scheduler busy = CoRun.S(1);
+        int release = 0;
+        var started = new ManualResetEventSlim();
+        using var finished = new CountdownEvent(Queued + 1);
+        busy.Go(() =>
+        {
+            started.Set();
+            var spinning = Stopwatch.StartNew();
+            while (Volatile.Read(ref release) == 0 && spinning.ElapsedMilliseconds < 10_000)
+            {
+                Thread.SpinWait(100); // computing: the monitor leaves it alone, and the queue behind it waits
+            }
+
+            finished.Signal();
+        });
+        Assert.True(started.Wait(10_000));
+        try
+        {
+            for (int i = 0; i < Queued; i++)
+            {
+                busy.Go(() => finished.Signal());
+            }
+
+            Assert.True(busy.RunQueueLength >= Queued, $"RunQueueLength {busy.RunQueueLength}");
+            Assert.True(CoRun.S(0).RunQueueLength < Queued, $"scheduler 0's RunQueueLength {CoRun.S(0).RunQueueLength}");
+            long metered = ReadPerScheduler("co.runqueue.length", busy.Id);
+            Assert.True(metered >= Queued, $"co.runqueue.length{{scheduler={busy.Id}}} = {metered}");
+
+            var text = new StringWriter();
+            Coroutine.DumpTo(text);
+            Match line = Regex.Match(text.ToString(), $@"scheduler {busy.Id}: (\d+) waiting to run");
+            Assert.True(line.Success, "the dump has no run-queue line for the busy scheduler:\n" + text);
+            Assert.True(int.Parse(line.Groups[1].Value, CultureInfo.InvariantCulture) >= Queued, line.Value);
+        }
+        finally
+        {
+            Volatile.Write(ref release, 1);
+        }
+
+        await CoRun.Bound(Task.Run(() => finished.Wait()), "the queued coroutines");
+    }
+
+    /// <summary>One instrument's value for one scheduler, read through a MeterListener.</summary>
+    private static long ReadPerScheduler(string name, int schedulerId)
+    {
+        long value = 0;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == CoMetrics.MeterName && instrument.Name == name)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, measured, tags, _) =>
+        {
+            foreach (KeyValuePair<string, object?> tag in tags)
+            {
+                if (tag.Key == "scheduler" && Equals(tag.Value, schedulerId))
+                {
+                    value += measured;
+                }
+            }
+        });
+        listener.Start();
+        listener.RecordObservableInstruments();
+        return value;
     }
 
     private static nint[] SocketPair()

@@ -1,8 +1,10 @@
+using Co.Testing;
 using Xunit;
 
 namespace Co.Tests;
 
-/// <summary>Misuse: coroutine-only calls outside a coroutine, null delegates, bad arguments.</summary>
+/// <summary>Misuse: coroutine-only calls outside a coroutine, null delegates, bad arguments, awaiting twice.</summary>
+[Trait(AdversarialSuite.Trait, AdversarialSuite.Name)]
 public class MisuseTests
 {
     /// <summary>
@@ -37,6 +39,81 @@ public class MisuseTests
             Assert.Equal(1, await Sock.SendAsync(pair.Client, new byte[] { 9 }));
             Assert.Equal(1, await received);
             await Assert.ThrowsAsync<InvalidOperationException>(async () => await received);
+        }, timeout: TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>
+    /// The other runtime ValueTask kinds, each awaited twice after a wait that really parked (a ValueTask made from a
+    /// result at once is not a pooled source and may be awaited again): a timed Event wait, a channel write into a full
+    /// channel, timed channel reads and writes, a WaitGroup wait, a CoMutex lock, an accept, an IoEvent wait and a
+    /// RecvN.
+    /// </summary>
+    [Fact]
+    public async Task AwaitingEveryOtherRuntimeValueTaskKindTwice_Throws()
+    {
+        using Sockets.SockPair pair = await Sockets.Loop.Pair();
+        await CoRun.Async(async () =>
+        {
+            static async Task AssertSecondAwaitThrows<T>(ValueTask<T> pending, Func<Task> complete, T expected)
+            {
+                Assert.False(pending.IsCompleted, "the wait was to park");
+                await complete();
+                Assert.Equal(expected, await pending);
+                await Assert.ThrowsAsync<InvalidOperationException>(async () => await pending);
+            }
+
+            static async Task AssertSecondAwaitThrowsNoResult(ValueTask pending, Func<Task> complete)
+            {
+                Assert.False(pending.IsCompleted, "the wait was to park");
+                await complete();
+                await pending;
+                await Assert.ThrowsAsync<InvalidOperationException>(async () => await pending);
+            }
+
+            var ev = new Event();
+            await AssertSecondAwaitThrows(ev.WaitAsync(10_000), () => { ev.Signal(); return Task.CompletedTask; }, true);
+
+            var full = new Chan<int>(1);
+            await full.WriteAsync(1);
+            await AssertSecondAwaitThrowsNoResult(full.WriteAsync(2), async () => Assert.Equal(1, await full.ReadAsync()));
+
+            var timedFull = new Chan<int>(1);
+            await timedFull.WriteAsync(1);
+            await AssertSecondAwaitThrows(timedFull.TryWriteAsync(2, 10_000), async () => Assert.Equal(1, await timedFull.ReadAsync()), ChanStatus.Ok);
+
+            var empty = new Chan<int>(1);
+            ValueTask<ChanReadResult<int>> timedRead = empty.TryReadAsync(10_000);
+            Assert.False(timedRead.IsCompleted, "the wait was to park");
+            await empty.WriteAsync(5);
+            Assert.Equal(5, (await timedRead).Value);
+            await Assert.ThrowsAsync<InvalidOperationException>(async () => await timedRead);
+
+            var group = new WaitGroup(1);
+            await AssertSecondAwaitThrowsNoResult(group.WaitAsync(), () => { group.Done(); return Task.CompletedTask; });
+
+            var mutex = new CoMutex();
+            mutex.Lock();
+            await AssertSecondAwaitThrowsNoResult(mutex.LockAsync(), () => { mutex.Unlock(); return Task.CompletedTask; });
+            mutex.Unlock();
+
+            nint listener = Sockets.Loop.Listen(Sockets.Loop.V4, out System.Net.IPEndPoint endPoint);
+            nint client = Sock.TcpSocket();
+            ValueTask<nint> accept = Sock.AcceptAsync(listener);
+            Assert.False(accept.IsCompleted, "the accept was to park");
+            Assert.Equal(0, await Sock.ConnectAsync(client, endPoint, 10_000));
+            nint accepted = await accept;
+            Assert.True(accepted >= 0);
+            await Assert.ThrowsAsync<InvalidOperationException>(async () => await accept);
+            Sock.Close(accepted);
+            Sock.Close(client);
+            Sock.Close(listener);
+
+            var readable = new IoEvent(pair.Server, IoEventType.Read);
+            await AssertSecondAwaitThrows(readable.WaitAsync(10_000), async () => Assert.Equal(1, await Sock.SendAsync(pair.Client, new byte[] { 1 })), true);
+            Assert.Equal(1, Sock.Recv(pair.Server, new byte[1]));
+
+            var two = new byte[2];
+            await AssertSecondAwaitThrows(Sock.RecvNAsync(pair.Server, two, 10_000), async () => Assert.Equal(2, await Sock.SendAsync(pair.Client, new byte[] { 1, 2 })), 2);
         }, timeout: TimeSpan.FromSeconds(30));
     }
 

@@ -27,7 +27,7 @@ internal static class CoMetrics
         s_meter.CreateObservableGauge("co.coroutines.live", () => PerScheduler(s => s.LiveCount), "{coroutine}", "Coroutines started and not finished"),
         s_meter.CreateObservableCounter("co.coroutines.created", () => PerScheduler(s => s.CreatedCount), "{coroutine}", "Coroutines started"),
         s_meter.CreateObservableCounter("co.switches", () => PerScheduler(s => s.SwitchCount), "{switch}", "Coroutine steps and resumes run by the schedulers"),
-        s_meter.CreateObservableGauge("co.runqueue.length", () => PerScheduler(s => s.QueueLength), "{item}", "Work waiting to run, per scheduler"),
+        s_meter.CreateObservableGauge("co.runqueue.length", () => PerScheduler(s => s.RunQueueLength), "{item}", "Work waiting to run, per scheduler"),
         s_meter.CreateObservableCounter("co.monitor.handoffs", () => PerScheduler(s => s.HandoffCount), "{handoff}", "Schedulers handed to another thread because a coroutine held them past the blocked-scheduler threshold"),
         s_meter.CreateObservableGauge("co.threads", () => PerScheduler(s => s.ThreadCount), "{thread}", "OS threads of the scheduler: its holder, the threads of its parked coroutines, its spares"),
         s_meter.CreateObservableCounter("co.threads.refused", () => PerScheduler(s => s.ThreadStartsRefused), "{thread}", "Thread starts the OS refused the scheduler: it met the process's thread limit"),

@@ -437,15 +437,9 @@ public sealed partial class Scheduler
 
     private void FireTimers()
     {
-        if (Timers.Count == 0)
+        if (Timers.Count > 0)
         {
-            return;
-        }
-
-        long now = Clock.Now;
-        while (Timers.PopExpired(now) is { } expired)
-        {
-            expired.Complete(WaitOutcome.TimedOut);
+            Timers.FireExpired(Clock.Now);
         }
     }
 

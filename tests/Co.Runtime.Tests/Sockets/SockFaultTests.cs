@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Co.Testing;
 using Xunit;
 
 namespace Co.Tests.Sockets;
@@ -8,6 +9,7 @@ namespace Co.Tests.Sockets;
 /// <summary>Bad input and faults, each one on its own: invalid and closed descriptors, a descriptor closed while a
 /// coroutine waits on it, bad buffer slices, oversized UDP datagrams, refused connections, resets mid-stream,
 /// timeouts 0 and -1, misuse outside coroutines, other errno paths.</summary>
+[Trait(AdversarialSuite.Trait, AdversarialSuite.Name)]
 public class SockFaultTests
 {
     private static readonly nint[] s_invalidFds = { -1, -12345, 1_000_000, unchecked((nint)(1L << 31)) };
