@@ -5,10 +5,10 @@ namespace Co.Diagnostics;
 
 /// <summary>
 /// The runtime's instruments on the meter "Co", visible with <c>dotnet-counters monitor --counters Co</c>: live and
-/// created coroutines, switches, run-queue length and blocked-scheduler hand-offs per scheduler, and the hook bypasses
-/// by the system call they blocked in. All are observable: the hot paths only bump plain
-/// holder-owned fields (see Scheduler.Diagnostics.cs) and the values are read when a listener collects. The hook layers
-/// add their own instruments to a meter of the same name.
+/// created coroutines, switches, run-queue length, blocked-scheduler hand-offs and readiness events rescued from a busy
+/// holder per scheduler, and the hook bypasses by the system call they blocked in. All are observable: the hot paths
+/// only bump plain holder-owned fields (see Scheduler.Diagnostics.cs) and the values are read when a listener
+/// collects. The hook layers add their own instruments to a meter of the same name.
 /// </summary>
 internal static class CoMetrics
 {
@@ -27,6 +27,7 @@ internal static class CoMetrics
         s_meter.CreateObservableCounter("co.switches", () => PerScheduler(s => s.SwitchCount), "{switch}", "Coroutine steps and resumes run by the schedulers"),
         s_meter.CreateObservableGauge("co.runqueue.length", () => PerScheduler(s => s.QueueLength), "{item}", "Work waiting to run, per scheduler"),
         s_meter.CreateObservableCounter("co.monitor.handoffs", () => PerScheduler(s => s.HandoffCount), "{handoff}", "Schedulers handed to another thread because a coroutine held them past the blocked-scheduler threshold"),
+        s_meter.CreateObservableCounter("co.readiness.rescued", () => PerScheduler(s => s.ReadinessRescuedCount), "{event}", "Readiness events of a scheduler's sockets that the readiness monitor delivered because the scheduler's holder had not polled for 10 ms (a coroutine computing or blocked held it)"),
         s_meter.CreateObservableCounter("co.hooks.bypassed", BlockingSites.BypassesByCall, "{call}", "Blocking calls that held a scheduler past the blocked-scheduler threshold without passing a hook, by the system call they blocked in"),
     ]);
 

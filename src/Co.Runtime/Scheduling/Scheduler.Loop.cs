@@ -228,6 +228,7 @@ public sealed partial class Scheduler
     internal int RegisterWithPoller(int fd, ulong token)
     {
         _pollsIo = true;
+        ReadinessMonitor.NoteSocketsInUse();
         return _poller.Register(fd, token);
     }
 
@@ -364,7 +365,7 @@ public sealed partial class Scheduler
             {
                 if (_pollsIo)
                 {
-                    _poller.Wait(0); // readiness gets its turn under load too
+                    PollWithoutSleeping(); // readiness gets its turn under load too
                 }
 
                 return _local.PopFront();
@@ -382,7 +383,7 @@ public sealed partial class Scheduler
                 continue;
             }
 
-            _poller.Wait(Clock.MsUntil(Timers.NextDeadline));
+            SleepInPoller(Clock.MsUntil(Timers.NextDeadline));
             Volatile.Write(ref _idle, 0);
         }
 
