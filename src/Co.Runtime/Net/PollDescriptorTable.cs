@@ -161,10 +161,12 @@ internal sealed class PollDescriptorTable : Platform.IReadinessSink
     /// Delivers an event to its descriptor, or drops it if the token is stale (the descriptor was forgotten). An event
     /// can also come before its descriptor is published: the poller reports readiness as soon as
     /// <see cref="GetOrRegister"/> has registered the number, and a thread other than the registering one may be
-    /// polling that poller then (the readiness monitor, for a busy holder; another scheduler's holder, for a plain
-    /// thread's or a detached coroutine's wait). Such an event carries the latest generation, read before the lookup:
-    /// it is looked up again under the lock, which the registration holds until the entry is published. A token of an
-    /// older generation whose entry is missing was registered and published before that read, so it is stale.
+    /// polling that poller then (the readiness monitor, for a busy holder; the new holder, while a coroutine the
+    /// blocked-scheduler monitor detached registers). Such an event carries the latest generation, read before the
+    /// lookup: it is looked up again under the lock, which the registration holds until the entry is published. A token
+    /// of an older generation whose entry is missing was registered and published before that read, so it is stale.
+    /// The lookup under the lock is rare (a miss of the latest generation) but may wait for a close that lingers
+    /// (<see cref="ForgetAndClose"/> holds the lock across close(2)).
     /// </summary>
     public void OnReady(ulong token, bool readable, bool writable, bool hungUp)
     {
