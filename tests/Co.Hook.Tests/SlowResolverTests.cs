@@ -5,6 +5,7 @@ namespace Co.Hook.Tests;
 
 /// <summary>Name lookups from coroutines against a slow resolver (issue 12, item 4), in a child process with a private
 /// network namespace whose resolver is the child's own.</summary>
+[Trait(AdversarialSuite.Trait, AdversarialSuite.Name)]
 public sealed class SlowResolverTests
 {
     /// <summary><see cref="HookScenarios.SlowResolver"/>: 20 concurrent lookups from coroutines, each answered NXDOMAIN

@@ -9,6 +9,7 @@ namespace Co.Tests;
 /// Sync coroutines at the OS thread limit (issue 12): the child runs in a pids cgroup (cgroup v1, as root; CI runs
 /// so) with a limit far below the number of coroutines it parks, under each code-generation setting.
 /// </summary>
+[Trait(AdversarialSuite.Trait, AdversarialSuite.Name)]
 public class ThreadLimitTests
 {
     private const string PidsHierarchy = "/sys/fs/cgroup/pids";

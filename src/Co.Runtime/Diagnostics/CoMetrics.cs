@@ -6,11 +6,11 @@ namespace Co.Diagnostics;
 
 /// <summary>
 /// The runtime's instruments on the meter "Co", visible with <c>dotnet-counters monitor --counters Co</c>: live and
-/// created coroutines, switches, run-queue length, blocked-scheduler hand-offs, OS threads, thread starts the OS
-/// refused and coroutines waiting for a thread per scheduler, the hook bypasses by the system call they blocked in, and
-/// the offload threads that make blocking calls for parked coroutines. All are observable: the hot paths only bump plain
-/// holder-owned fields (see Scheduler.Diagnostics.cs) and the values are read when a listener collects. The hook layers
-/// add their own instruments to a meter of the same name.
+/// created coroutines, switches, run-queue length, blocked-scheduler hand-offs, readiness events rescued from a busy
+/// holder, OS threads, thread starts the OS refused and coroutines waiting for a thread per scheduler, the hook bypasses
+/// by the system call they blocked in, and the offload threads that make blocking calls for parked coroutines. All are
+/// observable: the hot paths only bump plain holder-owned fields (see Scheduler.Diagnostics.cs) and the values are read
+/// when a listener collects. The hook layers add their own instruments to a meter of the same name.
 /// </summary>
 internal static class CoMetrics
 {
@@ -32,6 +32,7 @@ internal static class CoMetrics
         s_meter.CreateObservableGauge("co.threads", () => PerScheduler(s => s.ThreadCount), "{thread}", "OS threads of the scheduler: its holder, the threads of its parked coroutines, its spares"),
         s_meter.CreateObservableCounter("co.threads.refused", () => PerScheduler(s => s.ThreadStartsRefused), "{thread}", "Thread starts the OS refused the scheduler: it met the process's thread limit"),
         s_meter.CreateObservableGauge("co.coroutines.waiting_for_thread", () => PerScheduler(s => s.AwaitingThreadCount), "{item}", "Sync coroutine starts (and, once the last spare is taken, other coroutine steps) held back until the scheduler has a spare thread"),
+        s_meter.CreateObservableCounter("co.readiness.rescued", () => PerScheduler(s => s.ReadinessRescuedCount), "{event}", "Readiness events of a scheduler's sockets that the readiness monitor delivered because the scheduler's holder had not polled for 10 ms (a coroutine computing or blocked held it)"),
         s_meter.CreateObservableCounter("co.hooks.bypassed", BlockingSites.BypassesByCall, "{call}", "Blocking calls that held a scheduler past the blocked-scheduler threshold without passing a hook, by the system call they blocked in"),
         s_meter.CreateObservableGauge("co.offload.threads", () => BlockingOffload.Shared.ThreadCount, "{thread}", "Offload threads (blocking calls such as name lookups made for parked coroutines) started and not retired"),
         s_meter.CreateObservableGauge("co.offload.busy", () => BlockingOffload.Shared.BusyCount, "{thread}", "Offload threads making a call now"),

@@ -43,7 +43,10 @@ internal sealed class PollDescriptorTable : Platform.IReadinessSink
                 return raced;
             }
 
-            ulong token = ((ulong)++_generation << 32) | (uint)fd;
+            // Released before the registration: a sink that sees this generation may find the entry unpublished yet.
+            uint generation = _generation + 1;
+            Volatile.Write(ref _generation, generation);
+            ulong token = ((ulong)generation << 32) | (uint)fd;
             error = scheduler.RegisterWithPoller(fd, token);
             if (error != 0)
             {
@@ -154,9 +157,31 @@ internal sealed class PollDescriptorTable : Platform.IReadinessSink
         return descriptor;
     }
 
+    /// <summary>
+    /// Delivers an event to its descriptor, or drops it if the token is stale (the descriptor was forgotten). An event
+    /// can also come before its descriptor is published: the poller reports readiness as soon as
+    /// <see cref="GetOrRegister"/> has registered the number, and a thread other than the registering one may be
+    /// polling that poller then (the readiness monitor, for a busy holder; the new holder, while a coroutine the
+    /// blocked-scheduler monitor detached registers). Such an event carries the latest generation, read before the
+    /// lookup: it is looked up again under the lock, which the registration holds until the entry is published. A token
+    /// of an older generation whose entry is missing was registered and published before that read, so it is stale.
+    /// The lookup under the lock is rare (a miss of the latest generation) but may wait for a close that lingers
+    /// (<see cref="ForgetAndClose"/> holds the lock across close(2)).
+    /// </summary>
     public void OnReady(ulong token, bool readable, bool writable, bool hungUp)
     {
-        if (Find((int)(uint)token) is { } descriptor && descriptor.Token == token)
+        int fd = (int)(uint)token;
+        uint latestGeneration = Volatile.Read(ref _generation);
+        PollDescriptor? descriptor = Find(fd);
+        if (descriptor?.Token != token && (uint)(token >> 32) == latestGeneration)
+        {
+            lock (_lock)
+            {
+                descriptor = Find(fd);
+            }
+        }
+
+        if (descriptor is not null && descriptor.Token == token)
         {
             descriptor.OnReady(readable, writable, hungUp);
         }

@@ -231,6 +231,7 @@ public sealed partial class Scheduler
     internal int RegisterWithPoller(int fd, ulong token)
     {
         _pollsIo = true;
+        ReadinessMonitor.NoteSocketsInUse();
         return _poller.Register(fd, token);
     }
 
@@ -380,7 +381,7 @@ public sealed partial class Scheduler
             {
                 if (_pollsIo)
                 {
-                    _poller.Wait(0); // readiness gets its turn under load too
+                    PollWithoutSleeping(); // readiness gets its turn under load too
                 }
 
                 item = _local.PopFront()!;
@@ -404,7 +405,7 @@ public sealed partial class Scheduler
                 continue;
             }
 
-            _poller.Wait(SoonerOf(Clock.MsUntil(Timers.NextDeadline), MsUntilThreadRetry()));
+            SleepInPoller(SoonerOf(Clock.MsUntil(Timers.NextDeadline), MsUntilThreadRetry()));
             Volatile.Write(ref _idle, 0);
         }
 

@@ -84,6 +84,7 @@ internal static class SchedulerGroup
             Volatile.Write(ref s_schedulers, schedulers);
             Diagnostics.CoMetrics.EnsureCreated();
             BlockedSchedulerMonitor.StartIfEnabled(schedulers, s_options.BlockedSchedulerThreshold);
+            ReadinessMonitor.Start(schedulers);
             Diagnostics.DumpSignal.RegisterIfRequested();
             return schedulers;
         }

@@ -8,6 +8,7 @@ namespace Co.Platform.Linux;
 /// wake-ups. The eventfd is non-blocking; a wake writes 1, and the loop drains it when epoll reports it readable, so
 /// any number of wakes between two waits costs one extra return at most. Sockets are added once with
 /// <c>EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET</c> and stay registered until closed: a wait costs no epoll_ctl.
+/// The readiness monitor may poll the same instance while the holder is busy (<see cref="PollOnBehalf"/>).
 /// </summary>
 internal sealed unsafe partial class EpollPoller : IPoller
 {
@@ -74,15 +75,29 @@ internal sealed unsafe partial class EpollPoller : IPoller
                     continue;
                 }
 
-                uint flags = events[i].Events;
-                bool failed = (flags & (Epoll.Err | Epoll.Hup)) != 0;
-                _sink.OnReady(
-                    events[i].Data,
-                    readable: failed || (flags & (Epoll.In | Epoll.Rdhup)) != 0,
-                    writable: failed || (flags & Epoll.Out) != 0,
-                    hungUp: failed || (flags & Epoll.Rdhup) != 0);
+                Deliver(events[i]);
             }
         }
+    }
+
+    public int PollOnBehalf()
+    {
+        // Its own buffer: the holder may be entering Wait with _events meanwhile. Two epoll_wait calls on one instance
+        // are safe, and an edge-triggered event is reported to one of them only. The eventfd is level-triggered, so a
+        // wake-up left undrained here is reported again to the holder's next epoll_wait.
+        Epoll.Event* events = stackalloc Epoll.Event[EventBatch];
+        int ready = Epoll.Wait(_epollFd, events, EventBatch, 0);
+        int delivered = 0;
+        for (int i = 0; i < ready; i++)
+        {
+            if (events[i].Data != WakeToken)
+            {
+                Deliver(events[i]);
+                delivered++;
+            }
+        }
+
+        return delivered;
     }
 
     public void Wake()
@@ -113,6 +128,17 @@ internal sealed unsafe partial class EpollPoller : IPoller
     {
         var registration = new Epoll.Event { Events = Epoll.In | Epoll.Out | Epoll.Rdhup | Epoll.Et, Data = token };
         return Epoll.Ctl(_epollFd, Epoll.CtlMod, fd, &registration) == 0;
+    }
+
+    private void Deliver(in Epoll.Event ready)
+    {
+        uint flags = ready.Events;
+        bool failed = (flags & (Epoll.Err | Epoll.Hup)) != 0;
+        _sink.OnReady(
+            ready.Data,
+            readable: failed || (flags & (Epoll.In | Epoll.Rdhup)) != 0,
+            writable: failed || (flags & Epoll.Out) != 0,
+            hungUp: failed || (flags & Epoll.Rdhup) != 0);
     }
 
     public void Dispose()

@@ -40,6 +40,11 @@ internal sealed unsafe class IocpPoller : IPoller
         }
     }
 
+    /// <summary>Until sockets post their own packets (<see cref="Register"/> refuses), every packet on the port is a
+    /// wake-up meant for the holder: there is nothing to collect on its behalf, and taking a packet would only take its
+    /// wake-up. The readiness monitor does not run before a socket registers anyway.</summary>
+    public int PollOnBehalf() => 0;
+
     public void Wake()
     {
         if (!Kernel32.PostQueuedCompletionStatus(_port, 0, s_wakeKey, 0))
