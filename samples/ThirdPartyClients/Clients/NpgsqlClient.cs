@@ -8,7 +8,7 @@ namespace ThirdPartyClients.Clients;
 /// Npgsql (the NuGet package) as applications use it — a pooled data source, sync <c>Open</c> and
 /// <c>ExecuteScalar</c>. Npgsql talks to PostgreSQL through System.Net.Sockets alone (Connect + Select, then the sync
 /// Receive/Send funnels) and waits for its pool with SemaphoreSlim/ManualResetEventSlim: only the managed layer's
-/// detours reach those. Concurrency is counted around the query, as for <see cref="LibpqClient"/>.
+/// detours reach those. Concurrency is counted around the whole request, as for <see cref="LibpqClient"/>.
 /// </summary>
 internal sealed class NpgsqlClient(DemoContext context, int poolSize) : IClient
 {
@@ -34,14 +34,14 @@ internal sealed class NpgsqlClient(DemoContext context, int poolSize) : IClient
 
     public void Request(int id)
     {
-        using NpgsqlConnection connection = _dataSource!.OpenConnection();
-        using var command = new NpgsqlCommand("SELECT @id FROM pg_sleep(@seconds)", connection);
-        command.Parameters.AddWithValue("id", id);
-        command.Parameters.AddWithValue("seconds", context.DelayMs / 1000.0);
         InFlight.Enter();
         object? answer;
         try
         {
+            using NpgsqlConnection connection = _dataSource!.OpenConnection();
+            using var command = new NpgsqlCommand("SELECT @id FROM pg_sleep(@seconds)", connection);
+            command.Parameters.AddWithValue("id", id);
+            command.Parameters.AddWithValue("seconds", context.DelayMs / 1000.0);
             answer = command.ExecuteScalar();
         }
         finally
