@@ -75,23 +75,12 @@ public sealed partial class Scheduler
     /// in scheduler code.</summary>
     private bool Admit(IRunnable item)
     {
-        int spares = _spares.Count; // racy: only this holder takes spares, and a spare that retires leaves one
-        if (spares >= SparesForSyncStart)
-        {
-            return true;
-        }
-
         if (item.Owner is null)
         {
             return true;
         }
 
         bool syncStart = item is SyncCoroutine;
-        if (spares >= SparesForStep && !syncStart)
-        {
-            return true;
-        }
-
         if (HaveSpares(syncStart ? SparesForSyncStart : SparesForStep))
         {
             return true;
@@ -126,6 +115,7 @@ public sealed partial class Scheduler
     /// refused a thread less than <see cref="ThreadRetryMs"/> ago. Holder only, in scheduler code.</summary>
     private bool HaveSpares(int wanted)
     {
+        // Read without the lock: only this holder takes spares, and a spare that retires leaves one.
         if (_spares.Count >= wanted)
         {
             return true;
