@@ -1,8 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Net;
-using System.Runtime.InteropServices;
 using Co.Net;
-using Co.Platform.Linux;
+using Co.Platform;
 
 namespace Co;
 
@@ -103,25 +102,22 @@ public static partial class Sock
         return true;
     }
 
-    private static unsafe IPEndPoint? Name(nint fd, bool peer)
+    private static IPEndPoint? Name(nint fd, bool peer)
     {
         if (!ToInt(fd, out int descriptor))
         {
-            FailAnywhere(Errno.EBADF);
+            FailAnywhere(SocketCodes.BadDescriptor);
             return null;
         }
 
-        byte* sockaddr = stackalloc byte[SocketAddressCodec.MaxLength];
-        int length = SocketAddressCodec.MaxLength;
-        int result = peer
-            ? SocketCalls.GetPeerName(descriptor, sockaddr, &length)
-            : SocketCalls.GetSockName(descriptor, sockaddr, &length);
-        if (result != 0)
+        Span<byte> sockaddr = stackalloc byte[SocketAddressCodec.MaxLength];
+        int error = CurrentPlatform.Sockets.GetName(descriptor, peer, sockaddr, out int length);
+        if (error != 0)
         {
-            FailAnywhere(Marshal.GetLastPInvokeError());
+            FailAnywhere(error);
             return null;
         }
 
-        return SocketAddressCodec.Read(new ReadOnlySpan<byte>(sockaddr, length), length);
+        return SocketAddressCodec.Read(sockaddr[..length], length);
     }
 }

@@ -2,7 +2,6 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Co.Net;
 using Co.Platform;
-using Co.Platform.Linux;
 using Co.Scheduling;
 using Co.Waiting;
 
@@ -12,30 +11,34 @@ namespace Co;
 /// co's coroutineized socket API (<c>co::socket</c>, <c>co::recv</c>, ...), one function for each, in .NET casing.
 /// </summary>
 /// <remarks>
-/// <para>Results follow co: -1 on error or timeout with the error code in <see cref="Error"/> (Linux errno values),
+/// <para>Results follow co: -1 on error or timeout with the error code in <see cref="Error"/> (errno values on Linux,
+/// Winsock's WSA codes on Windows: docs/API.md lists both),
 /// <see cref="Coroutine.TimedOut"/> true after a timeout; <c>Recv</c> returns 0 when the peer closed. I/O failures are
 /// never exceptions; misuse is (a waiting call outside a coroutine, bad arguments).</para>
 /// <para>"Blocking" calls suspend the calling coroutine, not its scheduler: sockets are non-blocking underneath, and a
 /// call that would block waits for readiness on the scheduler's poller. Sync forms are for sync coroutines (and for
 /// synchronous code inside async ones, which then parks that thread); async forms, returning <see cref="ValueTask"/>,
 /// are for async coroutines. Timeouts are in milliseconds, -1 for none, and cover the whole call.</para>
-/// <para>Descriptors are <see cref="nint"/> so that a Windows SOCKET fits later. Close sockets that coroutines wait on
-/// with <see cref="Close"/>: it releases the poller registration and wakes any waiter with EBADF.</para>
+/// <para>Descriptors are <see cref="nint"/>: a Linux file descriptor or a Windows SOCKET. Close sockets that coroutines
+/// wait on with <see cref="Close"/>: it releases the poller registration and wakes any waiter with EBADF (Windows:
+/// WSAENOTSOCK). On Windows, sockets given to these calls must be non-blocking, as <see cref="Socket"/> and
+/// <see cref="Accept(nint)"/> make them (Winsock has no per-call "don't wait" flag; <see cref="SetNonblock"/> makes
+/// another socket so).</para>
 /// </remarks>
 public static partial class Sock
 {
     [ThreadStatic]
     private static int t_lastError;
 
-    /// <summary>Creates a socket exactly as the native call does, but non-blocking and close-on-exec.</summary>
+    /// <summary>Creates a socket exactly as the native call does (the platform's numbers: AF_INET6 is 10 on Linux and
+    /// 23 on Windows), but non-blocking and not inherited by child processes (close-on-exec).</summary>
     /// <returns>The descriptor, or -1 (see <see cref="Error"/>).</returns>
     public static nint Socket(int domain, int type, int protocol)
     {
-        PlatformSupport.ThrowIfSocketsUnsupported();
-        int fd = SocketCalls.Socket(domain, type | SocketCalls.SockNonblock | SocketCalls.SockCloexec, protocol);
-        if (fd < 0)
+        int error = CurrentPlatform.Sockets.Socket(domain, type, protocol, out int fd);
+        if (error != 0)
         {
-            return FailAnywhere(Marshal.GetLastPInvokeError());
+            return FailAnywhere(error);
         }
 
         PollDescriptorTable.Instance.ForgetStale(fd);
@@ -46,28 +49,28 @@ public static partial class Sock
     /// <param name="family"><see cref="AddressFamily.InterNetwork"/> or <see cref="AddressFamily.InterNetworkV6"/>.</param>
     /// <exception cref="ArgumentOutOfRangeException">Another address family.</exception>
     public static nint TcpSocket(AddressFamily family = AddressFamily.InterNetwork) =>
-        Socket(NativeFamily(family), SocketCalls.SockStream, 0);
+        Socket(NativeFamily(family), StreamType, 0);
 
     /// <summary>Creates a non-blocking UDP socket.</summary>
     /// <param name="family"><see cref="AddressFamily.InterNetwork"/> or <see cref="AddressFamily.InterNetworkV6"/>.</param>
     /// <exception cref="ArgumentOutOfRangeException">Another address family.</exception>
     public static nint UdpSocket(AddressFamily family = AddressFamily.InterNetwork) =>
-        Socket(NativeFamily(family), SocketCalls.SockDgram, 0);
+        Socket(NativeFamily(family), DatagramType, 0);
 
     /// <summary>Binds <paramref name="fd"/> to <paramref name="address"/>.</summary>
     /// <returns>0, or -1 (see <see cref="Error"/>).</returns>
     /// <exception cref="ArgumentNullException"><paramref name="address"/> is null.</exception>
-    public static unsafe int Bind(nint fd, System.Net.IPEndPoint address)
+    public static int Bind(nint fd, System.Net.IPEndPoint address)
     {
         ArgumentNullException.ThrowIfNull(address);
         if (!ToInt(fd, out int descriptor))
         {
-            return FailAnywhere(Errno.EBADF);
+            return FailAnywhere(SocketCodes.BadDescriptor);
         }
 
-        byte* sockaddr = stackalloc byte[SocketAddressCodec.MaxLength];
-        int length = SocketAddressCodec.Write(address, new Span<byte>(sockaddr, SocketAddressCodec.MaxLength));
-        return SocketCalls.Bind(descriptor, sockaddr, length) == 0 ? 0 : FailAnywhere(Marshal.GetLastPInvokeError());
+        Span<byte> sockaddr = stackalloc byte[SocketAddressCodec.MaxLength];
+        int length = SocketAddressCodec.Write(address, sockaddr);
+        return Outcome(CurrentPlatform.Sockets.Bind(descriptor, sockaddr[..length]));
     }
 
     /// <summary>Listens on <paramref name="fd"/>.</summary>
@@ -76,14 +79,15 @@ public static partial class Sock
     {
         if (!ToInt(fd, out int descriptor))
         {
-            return FailAnywhere(Errno.EBADF);
+            return FailAnywhere(SocketCodes.BadDescriptor);
         }
 
-        return SocketCalls.Listen(descriptor, backlog) == 0 ? 0 : FailAnywhere(Marshal.GetLastPInvokeError());
+        return Outcome(CurrentPlatform.Sockets.Listen(descriptor, backlog));
     }
 
     /// <summary>Closes the socket. With <paramref name="ms"/> &gt; 0, first sleeps that long (co's delayed close).
-    /// Coroutines still waiting on the socket wake with -1 and EBADF. EINTR is handled: the descriptor is closed.</summary>
+    /// Coroutines still waiting on the socket wake with -1 and EBADF (Windows: WSAENOTSOCK). EINTR is handled: the
+    /// descriptor is closed.</summary>
     /// <returns>0, or -1 (see <see cref="Error"/>).</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="ms"/> is negative.</exception>
     public static int Close(nint fd, int ms = 0)
@@ -96,16 +100,12 @@ public static partial class Sock
 
         if (!ToInt(fd, out int descriptor))
         {
-            return FailAnywhere(Errno.EBADF);
+            return FailAnywhere(SocketCodes.BadDescriptor);
         }
 
-        if (PollDescriptorTable.Instance.ForgetAndClose(descriptor, static fd => SocketCalls.Close(fd), out int error) == 0)
-        {
-            return 0;
-        }
-
-        // On Linux the descriptor is released even when close reports EINTR; retrying could close a reused number.
-        return error == Errno.EINTR ? 0 : FailAnywhere(error);
+        return PollDescriptorTable.Instance.ForgetAndClose(descriptor, static fd => CurrentPlatform.Sockets.Close(fd), out int error) == 0
+            ? 0
+            : FailAnywhere(error);
     }
 
     /// <summary>Shuts down part of a connection: <c>'r'</c> reading, <c>'w'</c> writing, <c>'b'</c> both (co's default).</summary>
@@ -115,17 +115,17 @@ public static partial class Sock
     {
         int mode = how switch
         {
-            'r' => SocketCalls.ShutRd,
-            'w' => SocketCalls.ShutWr,
-            'b' => SocketCalls.ShutRdwr,
+            'r' => 0,
+            'w' => 1,
+            'b' => 2,
             _ => throw new ArgumentOutOfRangeException(nameof(how), how, "Use 'r' (read), 'w' (write) or 'b' (both)."),
         };
         if (!ToInt(fd, out int descriptor))
         {
-            return FailAnywhere(Errno.EBADF);
+            return FailAnywhere(SocketCodes.BadDescriptor);
         }
 
-        return SocketCalls.Shutdown(descriptor, mode) == 0 ? 0 : FailAnywhere(Marshal.GetLastPInvokeError());
+        return Outcome(CurrentPlatform.Sockets.Shutdown(descriptor, mode));
     }
 
     /// <summary>The last error code of the current coroutine (or, outside coroutines, thread): co's <c>error()</c>.</summary>
@@ -144,7 +144,8 @@ public static partial class Sock
         }
     }
 
-    /// <summary>The message of error code <paramref name="error"/> (co's <c>strerror</c>); thread-safe.</summary>
+    /// <summary>The message of error code <paramref name="error"/> (co's <c>strerror</c>): strerror's text on Linux,
+    /// the system's message for a WSA code on Windows; thread-safe.</summary>
     public static string StrError(int error) => Marshal.GetPInvokeErrorMessage(error);
 
     /// <summary>The message of the current error code: <c>StrError(Error())</c>.</summary>
@@ -160,11 +161,10 @@ public static partial class Sock
 
     internal static long DeadlineOf(int ms) => ms < 0 ? long.MaxValue : Clock.DeadlineAfter(ms);
 
-    /// <summary>Narrows a descriptor; false for values no Linux descriptor can have. Every call on a descriptor (Sock's
-    /// and IoEvent's) passes here, so this is where a platform without coroutine sockets refuses them.</summary>
+    /// <summary>Narrows a descriptor; false for values no descriptor can have (negative, such as INVALID_SOCKET, or
+    /// beyond 32 bits, which neither a Linux descriptor nor a Windows handle reaches).</summary>
     internal static bool ToInt(nint fd, out int descriptor)
     {
-        PlatformSupport.ThrowIfSocketsUnsupported();
         descriptor = (int)fd;
         return fd >= 0 && fd <= int.MaxValue;
     }
@@ -180,7 +180,7 @@ public static partial class Sock
     internal static int Fail(CoroutineBase coroutine, int error)
     {
         coroutine.LastError = error;
-        coroutine.TimedOut = error == Errno.ETIMEDOUT;
+        coroutine.TimedOut = error == SocketCodes.TimedOut;
         return -1;
     }
 
@@ -192,6 +192,9 @@ public static partial class Sock
     /// <summary>As <see cref="Fail"/> for a result that is not done.</summary>
     internal static int FailWith(CoroutineBase coroutine, IoResult result) => Fail(coroutine, result.ErrorCode(timedOut: SocketCodes.TimedOut));
 
+    /// <summary>0 for a platform call that returned 0, else records its error as <see cref="FailAnywhere"/> does.</summary>
+    private static int Outcome(int error) => error == 0 ? 0 : FailAnywhere(error);
+
     /// <summary>Records a failure of a call that may run anywhere (coroutine or plain thread) and returns -1.</summary>
     private static int FailAnywhere(int error)
     {
@@ -199,10 +202,14 @@ public static partial class Sock
         return -1;
     }
 
+    /// <summary>SOCK_STREAM and SOCK_DGRAM: the same numbers on Linux and Windows.</summary>
+    private const int StreamType = 1;
+    private const int DatagramType = 2;
+
     private static int NativeFamily(AddressFamily family) => family switch
     {
-        AddressFamily.InterNetwork => SocketCalls.AfInet,
-        AddressFamily.InterNetworkV6 => SocketCalls.AfInet6,
+        AddressFamily.InterNetwork => SocketCodes.InterNetwork,
+        AddressFamily.InterNetworkV6 => SocketCodes.InterNetworkV6,
         _ => throw new ArgumentOutOfRangeException(nameof(family), family, "Use InterNetwork or InterNetworkV6."),
     };
 }

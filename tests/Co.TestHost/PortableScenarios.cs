@@ -27,18 +27,21 @@ internal static class PortableScenarios
         ("await-goasync", AwaitAndGoAsync),
         ("many-sleepers", ManySleepers),
         ("dump", DumpOfWaits),
-        ("sockets-platform", SocketsOnThisPlatform),
     ];
 
     /// <summary>The names of every check, in the order they run.</summary>
     internal static IReadOnlyList<string> CheckNames { get; } = [.. s_checks.Select(c => c.Name)];
 
     [Scenario("runtime-checks")]
-    internal static void RuntimeChecks(string[] args)
+    internal static void RuntimeChecks(string[] args) => RunChecks(s_checks, args);
+
+    /// <summary>Runs the <paramref name="checks"/> named in <paramref name="args"/> (all without arguments), each
+    /// bounded, printing a CHECK line for each; fails if any failed.</summary>
+    internal static void RunChecks((string Name, Action Check)[] checks, string[] args)
     {
         Console.Out.WriteLine($"RESULT os={RuntimeIdentifierOf()} schedulers={Coroutine.SchedulerCount}");
         var failed = new List<string>();
-        foreach ((string name, Action check) in s_checks.Where(c => args.Length == 0 || args.Contains(c.Name)))
+        foreach ((string name, Action check) in checks.Where(c => args.Length == 0 || args.Contains(c.Name)))
         {
             string? failure = RunBounded(check);
             Console.Out.WriteLine(failure is null ? $"CHECK {name} passed" : $"CHECK {name} failed {failure}");
@@ -404,27 +407,5 @@ internal static class PortableScenarios
         Require(Described(waiterId).StartsWith("Async", StringComparison.Ordinal) && Described(waiterId).Contains("Event", StringComparison.Ordinal),
             $"Event waiter {waiterId} in the dump: {Described(waiterId)}");
         release.Signal();
-    }
-
-    // Where the coroutine sockets are not built, every way in says so with PlatformNotSupportedException while the
-    // helpers that need no socket work; where they are, a socket opens and closes.
-    private static void SocketsOnThisPlatform()
-    {
-        if (OperatingSystem.IsLinux())
-        {
-            nint fd = Sock.TcpSocket();
-            Require(fd >= 0 && Sock.Close(fd) == 0, $"TcpSocket/Close failed: {Sock.StrError()}");
-            return;
-        }
-
-        // What needs no socket works everywhere: the address helpers and the error texts (WSA codes on Windows).
-        Require(Sock.InitIpAddr("::1", 80, out var loopback) && Sock.ToString(loopback) == "[::1]:80", "InitIpAddr/ToString of [::1]:80");
-        Require(Sock.StrError(10061).Length > 0, "StrError(WSAECONNREFUSED) is empty");
-        string? socket = Catch(() => Sock.TcpSocket());
-        string? close = Catch(() => Sock.Close(3));
-        string? ioEvent = null;
-        Require(RunSyncBounded(() => ioEvent = Catch(() => new IoEvent(3, IoEventType.Read).Wait(10))), "IoEvent hung");
-        Require(socket == close && close == ioEvent && ioEvent == nameof(PlatformNotSupportedException),
-            $"TcpSocket threw {socket ?? "nothing"}, Close {close ?? "nothing"}, IoEvent.Wait {ioEvent ?? "nothing"}; expected PlatformNotSupportedException");
     }
 }

@@ -6,8 +6,10 @@ namespace Co.Net;
 /// The readiness state of one registered descriptor, one half per direction (read, write).
 /// </summary>
 /// <remarks>
-/// <para>Platform contract (see <see cref="Platform.IPoller"/>): readiness is edge-triggered, so a waiter always tries
-/// its operation first and waits only after EAGAIN.</para>
+/// <para>Platform contract (see <see cref="Platform.IPoller"/>): readiness is reported as edges, so a waiter always
+/// tries its operation first and waits only after EAGAIN. With a request-driven poller (IOCP) an edge is the completion
+/// of a request: every waiter that links itself arms its direction (<see cref="Platform.IPollRegistration.Arm"/>,
+/// outside the gate), and a request made while the socket is ready completes at once.</para>
 /// <para>Per direction the descriptor is in one of three states, all changed under <see cref="_gate"/>:
 /// <list type="bullet">
 /// <item><b>idle</b> — no waiter, no pending edge;</item>
@@ -36,11 +38,15 @@ internal sealed class PollDescriptor : IWaitSource
     /// has something to report (end of stream or the error), and may have consumed the edge that said so.</summary>
     private volatile bool _hungUp;
 
-    internal PollDescriptor(int fd, ulong token, Scheduler registeredWith)
+    /// <summary>What the poller must be told of each wait; null for an edge-triggered poller (epoll).</summary>
+    private readonly Platform.IPollRegistration? _registration;
+
+    internal PollDescriptor(int fd, ulong token, Scheduler registeredWith, Platform.IPollRegistration? registration)
     {
         Fd = fd;
         Token = token;
         RegisteredWith = registeredWith;
+        _registration = registration;
     }
 
     /// <summary>The scheduler whose poller holds the registration.</summary>
@@ -124,14 +130,19 @@ internal sealed class PollDescriptor : IWaitSource
     internal void Close() => DuplexWaitLists.DispatchBoth(MarkClosed());
 
     /// <summary>Marks the descriptor closed and claims every waiter, for the caller to dispatch (so it can mark the
-    /// descriptor closed under a lock that must not be held while waiters are woken).</summary>
+    /// descriptor closed under a lock that must not be held while waiters are woken). Releases the poller's
+    /// registration, which arms nothing more from then on.</summary>
     internal (WaitNode?, WaitNode?) MarkClosed()
     {
+        (WaitNode?, WaitNode?) claimed;
         using (_gate.Enter())
         {
             _closed = true;
-            return _waiters.ClaimAll(WaitOutcome.Signaled);
+            claimed = _waiters.ClaimAll(WaitOutcome.Signaled);
         }
+
+        _registration?.Release();
+        return claimed;
     }
 
     void IWaitSource.Detach(WaitNode node)
@@ -164,7 +175,11 @@ internal sealed class PollDescriptor : IWaitSource
             }
 
             (read ? _waiters.Readers : _waiters.Writers).Append(node);
-            return Enlistment.Waiting;
         }
+
+        // After linking: the request's completion (on any thread) must find the node to claim. Outside the gate: a
+        // request that fails at once is reported through OnReady, which takes the gate.
+        _registration?.Arm(read);
+        return Enlistment.Waiting;
     }
 }

@@ -47,13 +47,13 @@ internal sealed class PollDescriptorTable : Platform.IReadinessSink
             uint generation = _generation + 1;
             Volatile.Write(ref _generation, generation);
             ulong token = ((ulong)generation << 32) | (uint)fd;
-            error = scheduler.RegisterWithPoller(fd, token);
+            error = scheduler.RegisterWithPoller(fd, token, out Platform.IPollRegistration? registration);
             if (error != 0)
             {
                 return null;
             }
 
-            var descriptor = new PollDescriptor(fd, token, scheduler);
+            var descriptor = new PollDescriptor(fd, token, scheduler, registration);
             PollDescriptor?[] table = _byFd;
             if (fd >= table.Length)
             {
@@ -70,7 +70,7 @@ internal sealed class PollDescriptorTable : Platform.IReadinessSink
     /// As <see cref="GetOrRegister"/>, but first checks that a known descriptor is still registered — for callers that
     /// cannot know whether the socket was closed behind the runtime's back (hook handlers: a library may close its
     /// sockets from any thread). A stale entry (the number was closed and reused) is forgotten and registered afresh.
-    /// Costs one epoll_ctl.
+    /// Costs one epoll_ctl (Windows: one getsockopt).
     /// </summary>
     internal PollDescriptor? GetOrRegisterVerified(int fd, Scheduler scheduler, out int error)
     {

@@ -5,7 +5,9 @@ using Co.Platform;
 
 namespace Co.Net;
 
-/// <summary>Converts between <see cref="IPEndPoint"/> and Linux <c>sockaddr_in</c> / <c>sockaddr_in6</c> bytes.</summary>
+/// <summary>Converts between <see cref="IPEndPoint"/> and <c>sockaddr_in</c> / <c>sockaddr_in6</c> bytes: the same
+/// layout on Linux and Windows (a 16-bit family in host order, then the port in network order), with the platform's
+/// family numbers (<see cref="SocketCodes"/>).</summary>
 internal static class SocketAddressCodec
 {
     /// <summary>Large enough for <c>sockaddr_in6</c> (28 bytes); callers stackalloc this much.</summary>

@@ -227,12 +227,13 @@ public sealed partial class Scheduler
         }
     }
 
-    /// <summary>Registers a descriptor with this scheduler's poller (any thread); returns 0 or the errno.</summary>
-    internal int RegisterWithPoller(int fd, ulong token)
+    /// <summary>Registers a descriptor with this scheduler's poller (any thread); returns 0 or the error code, and
+    /// what a request-driven poller must be told of each wait (<see cref="IPoller.Register"/>).</summary>
+    internal int RegisterWithPoller(int fd, ulong token, out IPollRegistration? registration)
     {
         _pollsIo = true;
         ReadinessMonitor.NoteSocketsInUse();
-        return _poller.Register(fd, token);
+        return _poller.Register(fd, token, out registration);
     }
 
     /// <summary>Whether a descriptor is still registered with this scheduler's poller (any thread).</summary>

@@ -106,8 +106,9 @@ internal sealed unsafe partial class EpollPoller : IPoller
         Write(_wakeFd, &one, sizeof(ulong));
     }
 
-    public int Register(int fd, ulong token)
+    public int Register(int fd, ulong token, out IPollRegistration? armedBy)
     {
+        armedBy = null; // edge-triggered: every edge is reported without a request
         var registration = new Epoll.Event { Events = Epoll.In | Epoll.Out | Epoll.Rdhup | Epoll.Et, Data = token };
         if (Epoll.Ctl(_epollFd, Epoll.CtlAdd, fd, &registration) == 0)
         {

@@ -14,6 +14,92 @@ internal sealed unsafe class LinuxSocketCalls : ISocketCalls
 
     public IPoller CreatePoller(IReadinessSink sink) => new EpollPoller(sink);
 
+    public int Socket(int domain, int type, int protocol, out int fd)
+    {
+        fd = SocketCalls.Socket(domain, type | SocketCalls.SockNonblock | SocketCalls.SockCloexec, protocol);
+        return fd >= 0 ? 0 : Marshal.GetLastPInvokeError();
+    }
+
+    public int Bind(int fd, ReadOnlySpan<byte> address)
+    {
+        fixed (byte* sockaddr = address)
+        {
+            return SocketCalls.Bind(fd, sockaddr, address.Length) == 0 ? 0 : Marshal.GetLastPInvokeError();
+        }
+    }
+
+    public int Listen(int fd, int backlog) => SocketCalls.Listen(fd, backlog) == 0 ? 0 : Marshal.GetLastPInvokeError();
+
+    public int Close(int fd)
+    {
+        // On Linux the descriptor is released even when close reports EINTR.
+        int result = SocketCalls.Close(fd);
+        return result == 0 || Marshal.GetLastSystemError() == Errno.EINTR ? 0 : result;
+    }
+
+    public int Shutdown(int fd, int how) => SocketCalls.Shutdown(fd, how) == 0 ? 0 : Marshal.GetLastPInvokeError();
+
+    public int GetSockOpt(int fd, int level, int option, Span<byte> value, ref int length)
+    {
+        int optionLength = length;
+        fixed (byte* data = value)
+        {
+            if (SocketCalls.GetSockOpt(fd, level, option, data, &optionLength) != 0)
+            {
+                return Marshal.GetLastPInvokeError();
+            }
+        }
+
+        length = optionLength;
+        return 0;
+    }
+
+    public int SetSockOpt(int fd, int level, int option, ReadOnlySpan<byte> value)
+    {
+        fixed (byte* data = value)
+        {
+            return SocketCalls.SetSockOpt(fd, level, option, data, value.Length) == 0 ? 0 : Marshal.GetLastPInvokeError();
+        }
+    }
+
+    public int SetCommonOption(int fd, CommonSocketOption option, int value)
+    {
+        (int level, int name) = option switch
+        {
+            CommonSocketOption.ReuseAddress => (SocketCalls.SolSocket, SocketCalls.SoReuseaddr),
+            CommonSocketOption.SendBufferSize => (SocketCalls.SolSocket, SocketCalls.SoSndbuf),
+            CommonSocketOption.ReceiveBufferSize => (SocketCalls.SolSocket, SocketCalls.SoRcvbuf),
+            CommonSocketOption.KeepAlive => (SocketCalls.SolSocket, SocketCalls.SoKeepalive),
+            _ => (SocketCalls.IpprotoTcp, SocketCalls.TcpNodelay),
+        };
+        return SetSockOpt(fd, level, name, new ReadOnlySpan<byte>(&value, sizeof(int)));
+    }
+
+    public int SetAbortiveClose(int fd)
+    {
+        long linger = 1; // struct linger { int l_onoff = 1; int l_linger = 0; }
+        return SetSockOpt(fd, SocketCalls.SolSocket, SocketCalls.SoLinger, new ReadOnlySpan<byte>(&linger, sizeof(long)));
+    }
+
+    public int SetNonBlocking(int fd)
+    {
+        int flags = SocketCalls.Fcntl(fd, SocketCalls.FGetfl, 0);
+        return flags >= 0 && SocketCalls.Fcntl(fd, SocketCalls.FSetfl, flags | SocketCalls.ONonblock) >= 0
+            ? 0
+            : Marshal.GetLastPInvokeError();
+    }
+
+    public int GetName(int fd, bool peer, Span<byte> address, out int length)
+    {
+        fixed (byte* sockaddr = address)
+        {
+            int size = address.Length;
+            int result = peer ? SocketCalls.GetPeerName(fd, sockaddr, &size) : SocketCalls.GetSockName(fd, sockaddr, &size);
+            length = result == 0 ? size : 0;
+            return result == 0 ? 0 : Marshal.GetLastPInvokeError();
+        }
+    }
+
     public int Recv(int fd, Span<byte> buffer, out int received)
     {
         fixed (byte* data = buffer)

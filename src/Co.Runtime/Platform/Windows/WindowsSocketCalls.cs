@@ -1,38 +1,310 @@
+using System.ComponentModel;
+using System.Runtime.InteropServices;
+
 namespace Co.Platform.Windows;
 
 /// <summary>
-/// <see cref="ISocketCalls"/> for Windows: the scheduler's poller (<see cref="IocpPoller"/>) and Winsock's codes. The
-/// socket operations on Winsock are not built yet; the coroutine sockets (Sock, IoEvent) throw
-/// <see cref="PlatformNotSupportedException"/> on Windows before they reach these, and so do these.
+/// <see cref="ISocketCalls"/> on Winsock (<see cref="Ws2_32"/>) and an I/O completion port per scheduler
+/// (<see cref="IocpPoller"/>). Sockets are created overlapped, non-blocking (FIONBIO) and not inherited; Winsock has
+/// no per-call "don't wait" flag, so the data calls rely on the socket being non-blocking, which every socket made by
+/// <see cref="Socket"/> and <see cref="Accept"/> is. Error codes are WSA codes (WSAEWOULDBLOCK is the "would block").
 /// </summary>
-internal sealed class WindowsSocketCalls : ISocketCalls
+internal sealed unsafe class WindowsSocketCalls : ISocketCalls
 {
-    private const int WsaEWouldBlock = 10035;
-    private const int WsaENotSock = 10038;
-    private const int WsaETimedOut = 10060;
-    private const int AfInet = 2;
-    private const int AfInet6 = 23;
+    public WindowsSocketCalls()
+    {
+        // Winsock must be started once per process before any call; .NET starts it only when it creates a socket.
+        byte* data = stackalloc byte[Ws2_32.StartupDataSize];
+        int error = Ws2_32.WSAStartup(Ws2_32.Version22, data);
+        if (error != 0)
+        {
+            throw new Win32Exception(error, "WSAStartup failed");
+        }
+    }
 
-    public SocketCodes.Values Codes { get; } = new(WsaEWouldBlock, WsaENotSock, WsaETimedOut, AfInet, AfInet6);
+    public SocketCodes.Values Codes { get; } =
+        new(Ws2_32.WsaEWouldBlock, Ws2_32.WsaENotSock, Ws2_32.WsaETimedOut, Ws2_32.AfInet, Ws2_32.AfInet6);
 
-    public IPoller CreatePoller(IReadinessSink sink) => new IocpPoller();
+    public IPoller CreatePoller(IReadinessSink sink) => new IocpPoller(sink);
 
-    public int Recv(int fd, Span<byte> buffer, out int received) => throw PlatformSupport.SocketsUnsupported();
+    public int Socket(int domain, int type, int protocol, out int fd)
+    {
+        nint socket = Ws2_32.WSASocketW(domain, type, protocol, 0, 0, Ws2_32.OverlappedNotInherited);
+        if (socket == Ws2_32.InvalidSocket)
+        {
+            fd = -1;
+            return Marshal.GetLastPInvokeError();
+        }
 
-    public int SendAll(int fd, ReadOnlySpan<byte> buffer, ref int done) => throw PlatformSupport.SocketsUnsupported();
+        fd = (int)socket;
+        int error = SetNonBlocking(fd);
+        if (error != 0)
+        {
+            Ws2_32.CloseSocket(socket);
+            fd = -1;
+        }
 
-    public int RecvFrom(int fd, Span<byte> buffer, Span<byte> address, out int addressLength, out int received) =>
-        throw PlatformSupport.SocketsUnsupported();
+        return error;
+    }
 
-    public int SendTo(int fd, ReadOnlySpan<byte> buffer, ReadOnlySpan<byte> address, out int sent) =>
-        throw PlatformSupport.SocketsUnsupported();
+    public int Bind(int fd, ReadOnlySpan<byte> address)
+    {
+        fixed (byte* sockaddr = address)
+        {
+            return Result(Ws2_32.Bind(fd, sockaddr, address.Length));
+        }
+    }
 
-    public int Accept(int fd, Span<byte> address, out int addressLength, out int accepted) =>
-        throw PlatformSupport.SocketsUnsupported();
+    public int Listen(int fd, int backlog) => Result(Ws2_32.Listen(fd, backlog));
 
-    public int StartConnect(int fd, ReadOnlySpan<byte> address) => throw PlatformSupport.SocketsUnsupported();
+    public int Close(int fd) => Ws2_32.CloseSocket(fd);
 
-    public int ConnectResult(int fd) => throw PlatformSupport.SocketsUnsupported();
+    public int Shutdown(int fd, int how) => Result(Ws2_32.Shutdown(fd, how));
 
-    public bool IsReadyNow(int fd, bool read) => throw PlatformSupport.SocketsUnsupported();
+    public int GetSockOpt(int fd, int level, int option, Span<byte> value, ref int length)
+    {
+        int optionLength = length;
+        fixed (byte* data = value)
+        {
+            if (Ws2_32.GetSockOpt(fd, level, option, data, &optionLength) != 0)
+            {
+                return Marshal.GetLastPInvokeError();
+            }
+        }
+
+        length = optionLength;
+        return 0;
+    }
+
+    public int SetSockOpt(int fd, int level, int option, ReadOnlySpan<byte> value)
+    {
+        fixed (byte* data = value)
+        {
+            return Result(Ws2_32.SetSockOpt(fd, level, option, data, value.Length));
+        }
+    }
+
+    public int SetCommonOption(int fd, CommonSocketOption option, int value)
+    {
+        (int level, int name) = option switch
+        {
+            CommonSocketOption.ReuseAddress => (Ws2_32.SolSocket, Ws2_32.SoReuseaddr),
+            CommonSocketOption.SendBufferSize => (Ws2_32.SolSocket, Ws2_32.SoSndbuf),
+            CommonSocketOption.ReceiveBufferSize => (Ws2_32.SolSocket, Ws2_32.SoRcvbuf),
+            CommonSocketOption.KeepAlive => (Ws2_32.SolSocket, Ws2_32.SoKeepalive),
+            _ => (Ws2_32.IpprotoTcp, Ws2_32.TcpNodelay),
+        };
+        return Result(Ws2_32.SetSockOpt(fd, level, name, (byte*)&value, sizeof(int)));
+    }
+
+    public int SetAbortiveClose(int fd)
+    {
+        uint linger = 1; // struct linger { u_short l_onoff = 1; u_short l_linger = 0; }
+        return Result(Ws2_32.SetSockOpt(fd, Ws2_32.SolSocket, Ws2_32.SoLinger, (byte*)&linger, sizeof(uint)));
+    }
+
+    public int SetNonBlocking(int fd)
+    {
+        uint on = 1;
+        return Result(Ws2_32.IoctlSocket(fd, Ws2_32.FionBio, &on));
+    }
+
+    public int GetName(int fd, bool peer, Span<byte> address, out int length)
+    {
+        fixed (byte* sockaddr = address)
+        {
+            int size = address.Length;
+            int result = peer ? Ws2_32.GetPeerName(fd, sockaddr, &size) : Ws2_32.GetSockName(fd, sockaddr, &size);
+            length = result == 0 ? size : 0;
+            return Result(result);
+        }
+    }
+
+    public int Recv(int fd, Span<byte> buffer, out int received)
+    {
+        fixed (byte* data = buffer)
+        {
+            while (true)
+            {
+                int result = Ws2_32.Recv(fd, data, buffer.Length, 0);
+                if (result >= 0)
+                {
+                    received = result;
+                    return 0;
+                }
+
+                int error = Marshal.GetLastPInvokeError();
+                if (error != Ws2_32.WsaEIntr)
+                {
+                    received = -1;
+                    return error;
+                }
+            }
+        }
+    }
+
+    public int SendAll(int fd, ReadOnlySpan<byte> buffer, ref int done)
+    {
+        fixed (byte* data = buffer)
+        {
+            while (done < buffer.Length)
+            {
+                int result = Ws2_32.Send(fd, data + done, buffer.Length - done, 0);
+                if (result >= 0)
+                {
+                    done += result;
+                    continue;
+                }
+
+                int error = Marshal.GetLastPInvokeError();
+                if (error != Ws2_32.WsaEIntr)
+                {
+                    return error;
+                }
+            }
+        }
+
+        return 0;
+    }
+
+    public int RecvFrom(int fd, Span<byte> buffer, Span<byte> address, out int addressLength, out int received)
+    {
+        fixed (byte* data = buffer)
+        fixed (byte* from = address)
+        {
+            while (true)
+            {
+                int length = address.Length;
+                int result = Ws2_32.RecvFrom(fd, data, buffer.Length, 0, address.IsEmpty ? null : from, address.IsEmpty ? null : &length);
+                int error = result >= 0 ? 0 : Marshal.GetLastPInvokeError();
+
+                // A datagram longer than the buffer: Winsock fills the buffer and reports WSAEMSGSIZE; Linux returns
+                // the truncated datagram. The Linux result is kept, so that code behaves the same on both.
+                if (error is 0 or Ws2_32.WsaEMsgSize)
+                {
+                    addressLength = address.IsEmpty ? 0 : length;
+                    received = error == 0 ? result : buffer.Length;
+                    return 0;
+                }
+
+                if (error != Ws2_32.WsaEIntr)
+                {
+                    addressLength = 0;
+                    received = -1;
+                    return error;
+                }
+            }
+        }
+    }
+
+    public int SendTo(int fd, ReadOnlySpan<byte> buffer, ReadOnlySpan<byte> address, out int sent)
+    {
+        fixed (byte* data = buffer)
+        fixed (byte* to = address)
+        {
+            while (true)
+            {
+                int result = Ws2_32.SendTo(fd, data, buffer.Length, 0, address.IsEmpty ? null : to, address.Length);
+                if (result >= 0)
+                {
+                    sent = result;
+                    return 0;
+                }
+
+                int error = Marshal.GetLastPInvokeError();
+                if (error != Ws2_32.WsaEIntr)
+                {
+                    sent = -1;
+                    return error;
+                }
+            }
+        }
+    }
+
+    public int Accept(int fd, Span<byte> address, out int addressLength, out int accepted)
+    {
+        fixed (byte* peer = address)
+        {
+            while (true)
+            {
+                int length = address.Length;
+                nint socket = Ws2_32.Accept(fd, address.IsEmpty ? null : peer, address.IsEmpty ? null : &length);
+                if (socket != Ws2_32.InvalidSocket)
+                {
+                    accepted = (int)socket;
+                    addressLength = address.IsEmpty ? 0 : length;
+
+                    // An accepted socket inherits the listener's mode; set it anyway, so that a listener made
+                    // elsewhere cannot hand out a blocking socket.
+                    int error = SetNonBlocking(accepted);
+                    if (error != 0)
+                    {
+                        Ws2_32.CloseSocket(socket);
+                        accepted = -1;
+                        addressLength = 0;
+                    }
+
+                    return error;
+                }
+
+                int failure = Marshal.GetLastPInvokeError();
+                if (failure != Ws2_32.WsaEIntr)
+                {
+                    addressLength = 0;
+                    accepted = -1;
+                    return failure;
+                }
+            }
+        }
+    }
+
+    public int StartConnect(int fd, ReadOnlySpan<byte> address)
+    {
+        fixed (byte* to = address)
+        {
+            if (Ws2_32.Connect(fd, to, address.Length) == 0)
+            {
+                return 0;
+            }
+
+            int error = Marshal.GetLastPInvokeError();
+            return error is Ws2_32.WsaEInProgress or Ws2_32.WsaEIntr ? Ws2_32.WsaEWouldBlock : error;
+        }
+    }
+
+    public int ConnectResult(int fd)
+    {
+        int soError = 0;
+        int length = sizeof(int);
+        if (Ws2_32.GetSockOpt(fd, Ws2_32.SolSocket, Ws2_32.SoError, (byte*)&soError, &length) != 0)
+        {
+            return Marshal.GetLastPInvokeError();
+        }
+
+        if (soError != 0)
+        {
+            return soError is Ws2_32.WsaEInProgress or Ws2_32.WsaEAlready ? Ws2_32.WsaEWouldBlock : soError;
+        }
+
+        // No error yet: connected only if there is a peer (the handshake may not have ended).
+        const int MaxAddressLength = 28; // sockaddr_in6
+        byte* peer = stackalloc byte[MaxAddressLength];
+        int peerLength = MaxAddressLength;
+        if (Ws2_32.GetPeerName(fd, peer, &peerLength) == 0)
+        {
+            return 0;
+        }
+
+        int error = Marshal.GetLastPInvokeError();
+        return error == Ws2_32.WsaENotConn ? Ws2_32.WsaEWouldBlock : error;
+    }
+
+    public bool IsReadyNow(int fd, bool read)
+    {
+        var entry = new Ws2_32.PollDescriptor { Socket = fd, Events = read ? Ws2_32.PollReadNormal : Ws2_32.PollWriteNormal };
+        return Ws2_32.WSAPoll(&entry, 1, 0) > 0;
+    }
+
+    /// <summary>0 for a call that returned 0, else its WSA error.</summary>
+    private static int Result(int result) => result == 0 ? 0 : Marshal.GetLastPInvokeError();
 }
