@@ -452,7 +452,7 @@ internal static class SocketChecks
     private static void ErrorText()
     {
         string text = Sock.StrError(ConnectionRefused);
-        Console.Out.WriteLine($"RESULT error_text={text}");
+        Console.Out.WriteLine($"RESULT error_text={text.Replace(' ', '_')}");
         Require(text.Contains("refused", StringComparison.OrdinalIgnoreCase), $"StrError({ConnectionRefused}) = \"{text}\"");
     }
 }
