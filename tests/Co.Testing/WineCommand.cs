@@ -21,7 +21,7 @@ public sealed class WineCommand : ChildCommand
     private WineCommand(string executable) => _executable = executable;
 
     /// <summary>The command running the published Windows build of the test host <paramref name="host"/>; throws, with
-    /// the command that makes it, when the publish is missing or older than the host's Linux build.</summary>
+    /// the command that makes it, when the publish is missing or stale (see <see cref="ThrowIfStale"/>).</summary>
     public static WineCommand ForWindowsBuildOf(Assembly host)
     {
         string name = host.GetName().Name ?? throw new ArgumentException("host assembly without a name", nameof(host));
@@ -33,13 +33,46 @@ public sealed class WineCommand : ChildCommand
             throw new ScenarioFailedException($"{executable} is missing: ./build.sh test publishes it, or run: {PublishCommand(name)}");
         }
 
-        if (File.GetLastWriteTimeUtc(published) < File.GetLastWriteTimeUtc(host.Location))
-        {
-            throw new ScenarioFailedException($"{published} is older than {host.Location} (a stale Windows build): run {PublishCommand(name)}");
-        }
-
+        ThrowIfStale(published, PublishCommand(name), Path.Combine("tests", name), Path.Combine("tests", "Co.Testing"), "src");
         WinePrefix.EnsureStarted(executable);
         return new WineCommand(executable);
+    }
+
+    /// <summary>The Windows build of the sample <paramref name="sample"/> (a folder of samples/), published by
+    /// <c>./build.sh test</c> into artifacts/wine/&lt;sample&gt;: its exe, to start with <see cref="WinePrefix.StartInfo"/>;
+    /// throws, with the command that makes it, when it is missing or stale (see <see cref="ThrowIfStale"/>).</summary>
+    public static string PublishedSample(string sample)
+    {
+        string folder = Path.Combine(RepositoryBuild.Root(), "artifacts", "wine", sample);
+        string executable = Path.Combine(folder, sample + ".exe");
+        string publish = $"dotnet publish samples/{sample} -c Release -r win-x64 --self-contained -o artifacts/wine/{sample}";
+        if (!File.Exists(executable))
+        {
+            throw new ScenarioFailedException($"{executable} is missing: ./build.sh test publishes it, or run: {publish}");
+        }
+
+        ThrowIfStale(Path.Combine(folder, sample + ".dll"), publish, Path.Combine("samples", sample), "src");
+        return executable;
+    }
+
+    /// <summary>
+    /// Throws, saying to run <paramref name="publish"/>, when a C# source under one of <paramref name="trees"/> (folders
+    /// of the repository) is newer than the published <paramref name="assembly"/>. Sources, not the Linux build:
+    /// publishing for win-x64 restores the project for that runtime, which makes the next Linux build compile again
+    /// although nothing changed, and an unchanged publish keeps its older assembly.
+    /// </summary>
+    private static void ThrowIfStale(string assembly, string publish, params string[] trees)
+    {
+        DateTime published = File.GetLastWriteTimeUtc(assembly);
+        string objFolder = $"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}";
+        string? newer = trees
+            .SelectMany(tree => Directory.EnumerateFiles(Path.Combine(RepositoryBuild.Root(), tree), "*.cs", SearchOption.AllDirectories))
+            .Where(file => !file.Contains(objFolder, StringComparison.Ordinal))
+            .FirstOrDefault(file => File.GetLastWriteTimeUtc(file) > published);
+        if (newer is not null)
+        {
+            throw new ScenarioFailedException($"{assembly} is older than {newer} (a stale Windows build): run {publish}");
+        }
     }
 
     /// <summary>The publish that makes the Windows build of the host project <paramref name="project"/> (a folder of
