@@ -3,11 +3,17 @@
 # all ratios computed from this one run.
 #
 #   bench/echo.sh [--duration S] [--warmup S] [--rounds N] [--modes "async sync dotnet threads hooked"] [--conns "100 1000"]
-#                 [--port BASE] [--out FILE.md] [--no-syscalls] [--wait-quiet S] [--quick] [--shared]
+#                 [--port BASE] [--out FILE.md] [--no-syscalls] [--wait-quiet S] [--quick] [--shared] [--wine]
 #
 # CPUs: by default the load generator gets the last CPU and every server the others (taskset), so that each
 # server, whatever its threading, competes with nobody and gets the same CPUs as the others (on 2 CPUs: one each;
 # the Co runtime then runs one scheduler, as it sees one CPU). --shared lets all of them float over all CPUs.
+#
+# --wine: the servers are the Windows build of samples/EchoServer (win-x64, self-contained, published into
+# artifacts/wine/EchoServer) run under Wine (/usr/lib/wine/wine64, prefix artifacts/wine/prefix), against the same
+# Linux loadgen; modes async sync dotnet threads (the hooks are Linux's), no syscall counts. Its figures are "under
+# Wine": only the ratios between its rows mean anything, never a comparison with a Linux run. Server CPU columns count
+# the Windows process only, not the wineserver that serves part of its system calls.
 #
 # 1. builds bench/loadgen/loadgen (gcc -O2) and samples/EchoServer (Release);
 # 2. for each C in --conns and each mode: starts the server, runs loadgen for --duration s after --warmup s, records round trips/s, p50/p99,
@@ -43,24 +49,32 @@ SYSCALL_CONNS=100
 SYSCALL_DURATION=3
 WAIT_QUIET=0
 SHARED=0
+WINE=0
+MODES_GIVEN=0
 
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) DURATION=$2; shift 2 ;;
     --warmup) WARMUP=$2; shift 2 ;;
     --rounds) ROUNDS=$2; shift 2 ;;
-    --modes) MODES=$2; SYSCALL_MODES=$2; shift 2 ;;
+    --modes) MODES=$2; SYSCALL_MODES=$2; MODES_GIVEN=1; shift 2 ;;
     --conns) CONNS=$2; shift 2 ;;
     --port) PORT_BASE=$2; shift 2 ;;
     --out) OUT_MD=$2; shift 2 ;;
     --no-syscalls) SYSCALLS=0; shift ;;
     --wait-quiet) WAIT_QUIET=$2; shift 2 ;;
     --shared) SHARED=1; shift ;;
+    --wine) WINE=1; shift ;;
     --quick) DURATION=2; WARMUP=0.5; ROUNDS=1; SYSCALL_DURATION=1; shift ;;
-    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
     *) echo "echo.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
+
+if [ "$WINE" = 1 ]; then
+  [ "$MODES_GIVEN" = 1 ] || MODES="async sync dotnet threads"
+  SYSCALLS=0
+fi
 
 SERVER_PIN=()
 LOADGEN_PIN=()
@@ -106,14 +120,26 @@ log "open-file limit: $(ulimit -n)"
 LOADGEN=$ROOT/bench/loadgen/loadgen
 log "building loadgen"
 gcc -O2 -g -Wall -Wextra -Werror -std=gnu11 -o "$LOADGEN" bench/loadgen/loadgen.c -lpthread
-log "building samples/EchoServer (Release)"
-timeout 300 dotnet build samples/EchoServer/EchoServer.csproj -c Release -nologo -v quiet >"$WORK/build.log" 2>&1 || {
-  cat "$WORK/build.log" >&2
-  echo "echo.sh: building samples/EchoServer failed" >&2
-  exit 1
-}
-SERVER=$ROOT/samples/EchoServer/bin/Release/net10.0/EchoServer
-[ -x "$SERVER" ] || { echo "echo.sh: $SERVER not found after the build" >&2; exit 1; }
+if [ "$WINE" = 1 ]; then
+  log "publishing samples/EchoServer for win-x64 (Release) into artifacts/wine/EchoServer"
+  timeout 600 dotnet publish samples/EchoServer -c Release -r win-x64 --self-contained -o artifacts/wine/EchoServer -nologo -v quiet \
+    >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log" >&2; echo "echo.sh: publishing samples/EchoServer failed" >&2; exit 1; }
+  WINE_LOADER=${CO_WINE:-/usr/lib/wine/wine64}
+  [ -x "$WINE_LOADER" ] || { echo "echo.sh: no Wine loader at $WINE_LOADER (./build.sh test installs wine64)" >&2; exit 1; }
+  SERVER=(env WINEPREFIX="$ROOT/artifacts/wine/prefix" WINEDEBUG=-all DOTNET_EnableWriteXorExecute=0
+    "$WINE_LOADER" "$ROOT/artifacts/wine/EchoServer/EchoServer.exe")
+  # the first start may have to make the prefix (10-20 s), longer than a server may take to come up
+  "${SERVER[@]}" --help >/dev/null 2>&1 || true
+else
+  log "building samples/EchoServer (Release)"
+  timeout 300 dotnet build samples/EchoServer/EchoServer.csproj -c Release -nologo -v quiet >"$WORK/build.log" 2>&1 || {
+    cat "$WORK/build.log" >&2
+    echo "echo.sh: building samples/EchoServer failed" >&2
+    exit 1
+  }
+  SERVER=("$ROOT/samples/EchoServer/bin/Release/net10.0/EchoServer")
+  [ -x "${SERVER[0]}" ] || { echo "echo.sh: ${SERVER[0]} not found after the build" >&2; exit 1; }
+fi
 
 CLK_TCK=$(getconf CLK_TCK)
 NEXT_PORT=$PORT_BASE
@@ -133,6 +159,18 @@ QUIET=$(awk -v a="$q0" -v b="$q1" -v hz="$CLK_TCK" 'BEGIN { printf "%.0f", 100 *
 log "machine load before the run: $QUIET% of one core"
 
 # ---------------------------------------------------------------- server control
+# server_pid_under PID -> the server's own process below the timeout wrapper PID: its child, or under Wine (where env
+# and the loader sit between them) the process running EchoServer.exe
+server_pid_under() {
+  if [ "$WINE" = 1 ]; then
+    pgrep -f 'EchoServer\.exe' | while read -r pid; do
+      [ "$pid" != "$1" ] && grep -q "EchoServer.exe" "/proc/$pid/cmdline" 2>/dev/null && echo "$pid"
+    done | tail -1
+  else
+    pgrep -P "$1" | head -1 || true
+  fi
+}
+
 # start_server MODE  -> sets SERVER_TPID, SERVER_PID, PORT; returns 1 if it did not come up within 20 s
 start_server() {
   local mode=$1
@@ -151,13 +189,13 @@ start_server() {
     esac
   done
   # the timeout wrapper is a safety net only (the server is stopped with SIGTERM below)
-  timeout --kill-after=5 600 "${SERVER_PIN[@]}" "$SERVER" "${args[@]}" >"$out.out" 2>"$out.err" </dev/null &
+  timeout --kill-after=5 600 "${SERVER_PIN[@]}" "${SERVER[@]}" "${args[@]}" >"$out.out" 2>"$out.err" </dev/null &
   SERVER_TPID=$!
   SERVER_LOG=$out
   local i
   for i in $(seq 1 200); do
     if grep -q '^listening on' "$out.out" 2>/dev/null; then
-      SERVER_PID=$(pgrep -P "$SERVER_TPID" | head -1 || true)
+      SERVER_PID=$(server_pid_under "$SERVER_TPID")
       [ -n "$SERVER_PID" ] && return 0
     fi
     if ! kill -0 "$SERVER_TPID" 2>/dev/null; then break; fi
@@ -278,6 +316,7 @@ REPORT=$WORK/report.md
 {
   echo "## Echo server, 64-byte messages, closed loop (bench/echo.sh: ${DURATION}s after ${WARMUP}s warm-up, $ROUNDS interleaved rounds)"
   echo
+  [ "$WINE" = 1 ] && echo "**Servers under Wine** ($("$WINE_LOADER" --version 2>/dev/null | head -1 || echo wine)): the Windows build of samples/EchoServer; compare rows of this run only." && echo
   echo "Machine: $(nproc) CPUs ($(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)), Linux $(uname -r); .NET $(dotnet --version 2>/dev/null || echo '?') SDK; loadgen single-threaded epoll on the same machine; CPUs: $([ ${#SERVER_PIN[@]} -gt 0 ] && echo "servers on ${SERVER_PIN[2]}, loadgen on ${LOADGEN_PIN[2]} (taskset)" || echo "shared by servers and loadgen"); machine load in the 2 s before the run: $QUIET% of one core."
   echo
   echo "| mode | C | round trips/s (median) | every round | p50 µs | p99 µs | errors | loadgen CPU (% of 1 core) | server CPU (% of 1 core) | server CPU µs / round trip | server OS threads | other load, worst round (% of 1 core) |"
