@@ -26,6 +26,7 @@ internal static class SocketChecks
         ("close-while-waiting", CloseWhileWaiting),
         ("bad-socket", BadSocket),
         ("many-connections", ManyConnections),
+        ("two-schedulers", TwoSchedulersOneSocket),
         ("error-text", ErrorText),
     ];
 
@@ -117,8 +118,10 @@ internal static class SocketChecks
             Require(Sock.Connect(fd, server, 10_000) == 0, $"Connect: {Sock.StrError()}");
             var echoed = new byte[payload.Length];
             int sent = 0;
-            Coroutine.Go(() => sent = Sock.Send(fd, payload));
+            var sending = new WaitGroup(1);
+            Coroutine.Go(() => { sent = Sock.Send(fd, payload); sending.Done(); });
             Require(Sock.RecvN(fd, echoed, 20_000) == payload.Length, $"RecvN: {Sock.StrError()}");
+            sending.Wait(); // the sender may be on another scheduler, still returning from its last chunk
             Require(sent == payload.Length, $"Send returned {sent}");
             Require(echoed.AsSpan().SequenceEqual(payload), "the echo differs from what was sent");
         }
@@ -446,6 +449,39 @@ internal static class SocketChecks
             }
         });
         Sock.Close(listener);
+    }
+
+    // Coroutines of two schedulers wait on one socket in turn: the first scheduler to wait registers it (on Windows its
+    // port receives the socket's readiness) and the other's waiter is woken through it, both ways round.
+    private static void TwoSchedulersOneSocket()
+    {
+        IReadOnlyList<Scheduler> schedulers = Coroutine.Schedulers;
+        Require(schedulers.Count >= 2, $"needs two schedulers, has {schedulers.Count}");
+        var pair = default((nint Client, nint Server, nint Listener));
+        Require(RunSyncBounded(() => pair = Pair()), "connecting hung");
+        for (int round = 0; round < 4; round++)
+        {
+            var done = new WaitGroup(1);
+            string? failure = null;
+            int expected = round;
+            schedulers[round % 2].Go(() =>
+            {
+                var one = new byte[1];
+                int n = Sock.Recv(pair.Client, one, 10_000);
+                if (n != 1 || one[0] != expected)
+                {
+                    failure = $"Recv returned {n}, byte {one[0]} ({Sock.StrError()})";
+                }
+
+                done.Done();
+            });
+            Thread.Sleep(100); // the waiter is parked before the byte is sent
+            schedulers[(round + 1) % 2].Go(() => Sock.Send(pair.Server, new[] { (byte)expected }));
+            Require(WaitBounded(done), $"round {round}: the waiter on scheduler {round % 2} was not woken");
+            Require(failure is null, $"round {round}, waiter on scheduler {round % 2}: {failure}");
+        }
+
+        ClosePair(pair);
     }
 
     // The platform's text for its "connection refused" code.
