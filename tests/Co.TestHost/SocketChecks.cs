@@ -27,6 +27,7 @@ internal static class SocketChecks
         ("bad-socket", BadSocket),
         ("many-connections", ManyConnections),
         ("two-schedulers", TwoSchedulersOneSocket),
+        ("ioevent-library-socket", IoEventOnALibrarySocket),
         ("error-text", ErrorText),
     ];
 
@@ -482,6 +483,36 @@ internal static class SocketChecks
         }
 
         ClosePair(pair);
+    }
+
+    // IoEvent on a socket another library made and drives (.NET's own Socket, non-blocking, as libpq would): writable
+    // once a connect in progress completes (the not-yet-connected case), then readable when the peer's reply arrives.
+    private static void IoEventOnALibrarySocket()
+    {
+        nint listener = Listen(AddressFamily.InterNetwork, out IPEndPoint server);
+        ServeEchoSync(listener);
+        Require(RunSyncBounded(() =>
+        {
+            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { Blocking = false };
+            try
+            {
+                socket.Connect(server);
+            }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress)
+            {
+                // in progress: IoEvent waits for it
+            }
+
+            Require(new IoEvent(socket.Handle, IoEventType.Write).Wait(10_000), $"IoEvent write on a connecting socket: {Sock.StrError()}");
+            Require(socket.Connected || socket.Poll(0, SelectMode.SelectWrite), "writable, but not connected");
+            var reader = new IoEvent(socket.Handle, IoEventType.Read);
+            Require(!reader.Wait(50) && Coroutine.TimedOut, "readable before anything was sent");
+            socket.Send([1, 2, 3]);
+            Require(reader.Wait(10_000), $"IoEvent read after the echo was sent: {Sock.StrError()}");
+            var reply = new byte[3];
+            Require(socket.Receive(reply) == 3 && reply[2] == 3, "the echo");
+        }), "IoEvent on a library's socket hung");
+        Sock.Close(listener);
     }
 
     // The platform's text for its "connection refused" code.
