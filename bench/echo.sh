@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Echo-server benchmark: samples/EchoServer in five modes driven by bench/loadgen (closed loop, 64-byte messages),
-# all ratios computed from this one run.
+# Echo-server benchmark: samples/EchoServer in five modes and Go's echo server (bench/goecho: a goroutine per
+# connection, 4 KiB Read/Write loop) driven by bench/loadgen (closed loop, 64-byte messages), all ratios computed from
+# this one run.
 #
-#   bench/echo.sh [--duration S] [--warmup S] [--rounds N] [--modes "async sync dotnet threads hooked"] [--conns "100 1000"]
+#   bench/echo.sh [--duration S] [--warmup S] [--rounds N] [--modes "async sync dotnet threads hooked go"] [--conns "100 1000"]
 #                 [--port BASE] [--out FILE.md] [--no-syscalls] [--wait-quiet S] [--quick] [--shared] [--wine]
 #
 # CPUs: by default the load generator gets the last CPU and every server the others (taskset), so that each
@@ -11,20 +12,23 @@
 #
 # --wine: the servers are the Windows build of samples/EchoServer (win-x64, self-contained, published into
 # artifacts/wine/EchoServer) run under Wine (/usr/lib/wine/wine64, prefix artifacts/wine/prefix), against the same
-# Linux loadgen; modes async sync dotnet threads (the hooks are Linux's), no syscall counts. Its figures are "under
+# Linux loadgen; modes async sync dotnet threads (the hooks are Linux's, and Go's server would run natively), no
+# syscall counts. Its figures are "under
 # Wine": only the ratios between its rows mean anything, never a comparison with a Linux run. Server CPU columns count
 # the Windows process only, not the wineserver that serves part of its system calls.
 #
-# 1. builds bench/loadgen/loadgen (gcc -O2) and samples/EchoServer (Release);
+# 1. builds bench/loadgen/loadgen (gcc -O2), samples/EchoServer (Release) and, when mode go is asked for, bench/goecho
+#    (go build; installs Debian's golang-go with apt-get when go is missing and this runs as root);
 # 2. for each C in --conns and each mode: starts the server, runs loadgen for --duration s after --warmup s, records round trips/s, p50/p99,
 #    loadgen's own CPU (percent of one core), server CPU per round trip and server OS threads, stops the server;
 #    --rounds N (default 3) interleaved rounds; each row shows the round with the median round trips/s;
 #    --wait-quiet S: before each measurement wait up to S seconds for the machine to be idle (< 15% of one core
 #    busy over 1 s) — for shared machines; the "other load" column still shows what happened during the run;
 #    diagnostic variants of the Co modes can be added to --modes: async+nopin, sync+sched1, ... (--no-pin, --sched N);
-# 3. prints the table and the issues' ratios (issue 3: async/dotnet at every C, sync/threads at the largest C;
-#    issue 4: hooked/threads at every C — hooked is the threads server's own blocking Socket code in sync coroutines
-#    with Co.Hooks enabled — and, for reference, hooked/sync: the hook layer against the runtime's own Sock calls);
+# 3. prints the table and the ratios at every C, with the targets of the open issues: async/go ≥ 1.05, sync/threads
+#    ≥ 0.9, hooked/sync ≥ 0.95 (hooked is the threads server's own blocking Socket code in sync coroutines with
+#    Co.Hooks enabled, so hooked/sync is the hook layer against the runtime's own Sock calls); async/dotnet and
+#    hooked/threads for reference;
 # 4. syscalls per round trip at C=100 for every mode: perf stat -e raw_syscalls:sys_enter
 #    attached to the running server (full speed), and strace -f -c attached likewise (per-syscall breakdown; the
 #    server runs much slower under ptrace). Each count is divided by the round trips loadgen completed while
@@ -39,12 +43,12 @@ ROOT=$PWD
 DURATION=5
 WARMUP=1
 ROUNDS=3
-MODES="async sync dotnet threads hooked"
+MODES="async sync dotnet threads hooked go"
 CONNS="100 1000"
 PORT_BASE=17810
 OUT_MD=""
 SYSCALLS=1
-SYSCALL_MODES="async sync dotnet threads hooked"
+SYSCALL_MODES="async sync dotnet threads hooked go"
 SYSCALL_CONNS=100
 SYSCALL_DURATION=3
 WAIT_QUIET=0
@@ -120,6 +124,26 @@ log "open-file limit: $(ulimit -n)"
 LOADGEN=$ROOT/bench/loadgen/loadgen
 log "building loadgen"
 gcc -O2 -g -Wall -Wextra -Werror -std=gnu11 -o "$LOADGEN" bench/loadgen/loadgen.c -lpthread
+case " $MODES " in
+  *" go "*)
+    if ! command -v go >/dev/null; then
+      if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        log "installing golang-go (apt-get) for mode go"
+        timeout 600 apt-get install -y --no-install-recommends golang-go >"$WORK/apt.log" 2>&1 ||
+          { apt-get update >>"$WORK/apt.log" 2>&1 && timeout 600 apt-get install -y --no-install-recommends golang-go >>"$WORK/apt.log" 2>&1; } ||
+          { cat "$WORK/apt.log" >&2; echo "echo.sh: installing golang-go failed (mode go)" >&2; exit 1; }
+      else
+        echo "echo.sh: mode go needs Go (apt-get install golang-go), or leave it out of --modes" >&2
+        exit 1
+      fi
+    fi
+    log "building bench/goecho ($(go version | awk '{ print $3 }'))"
+    GOECHO=$WORK/goecho
+    (cd bench/goecho && GOCACHE=$WORK/gocache GOPATH=$WORK/gopath GO111MODULE=off timeout 300 go build -o "$GOECHO" main.go) >"$WORK/go.log" 2>&1 ||
+      { cat "$WORK/go.log" >&2; echo "echo.sh: building bench/goecho failed" >&2; exit 1; }
+    ;;
+esac
+
 if [ "$WINE" = 1 ]; then
   log "publishing samples/EchoServer for win-x64 (Release) into artifacts/wine/EchoServer"
   timeout 600 dotnet publish samples/EchoServer -c Release -r win-x64 --self-contained -o artifacts/wine/EchoServer -nologo -v quiet \
@@ -188,8 +212,13 @@ start_server() {
       *) log "unknown mode variant '$part' in '$mode' (nopin, schedN)"; return 1 ;;
     esac
   done
+  local command=("${SERVER[@]}")
+  if [ "${parts[0]}" = go ]; then
+    command=("$GOECHO")
+    args=(--port "$PORT")
+  fi
   # the timeout wrapper is a safety net only (the server is stopped with SIGTERM below)
-  timeout --kill-after=5 600 "${SERVER_PIN[@]}" "${SERVER[@]}" "${args[@]}" >"$out.out" 2>"$out.err" </dev/null &
+  timeout --kill-after=5 600 "${SERVER_PIN[@]}" "${command[@]}" "${args[@]}" >"$out.out" 2>"$out.err" </dev/null &
   SERVER_TPID=$!
   SERVER_LOG=$out
   local i
@@ -347,11 +376,11 @@ REPORT=$WORK/report.md
       if (t == "-") printf "| %s | %s | %.2f× | report | — |\n", l, c, r
       else printf "| %s | %s | %.2f× | ≥ %s× | %s |\n", l, c, r, t, (r >= t) ? "met" : "NOT met" }'
   }
-  maxc=$(echo "$CONNS" | tr ' ' '\n' | sort -n | tail -1)
-  for c in $CONNS; do ratio_row async dotnet "$c" 1.2; done
-  ratio_row sync threads "$maxc" 1.3
-  for c in $CONNS; do ratio_row hooked threads "$c" 1.3; done
-  for c in $CONNS; do ratio_row hooked sync "$c" -; done
+  for c in $CONNS; do ratio_row async go "$c" 1.05; done
+  for c in $CONNS; do ratio_row async dotnet "$c" -; done
+  for c in $CONNS; do ratio_row sync threads "$c" 0.9; done
+  for c in $CONNS; do ratio_row hooked sync "$c" 0.95; done
+  for c in $CONNS; do ratio_row hooked threads "$c" -; done
   echo
   echo "loadgen CPU is its own user+sys time (getrusage) over the measured window, in percent of one core;"
   echo "near 100 would mean the single-threaded load generator is the bottleneck. Server CPU: utime+stime of the server"
