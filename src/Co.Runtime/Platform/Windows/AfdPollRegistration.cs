@@ -103,7 +103,9 @@ internal sealed unsafe class AfdPollRegistration : IPollRegistration
     {
         var registration = (AfdPollRegistration)GCHandle.FromIntPtr(request->Owner).Target!;
         read = request->IsRead != 0;
-        events = request->Status >= 0 && request->HandleCount == 1 ? request->Events : AfdPoll.HangUpEvents;
+        // The status is an NTSTATUS in the low half of the IO_STATUS_BLOCK's pointer-sized union: negative on failure
+        // (the request cancelled, say), when the socket's state is unknown and its waiters must retry to learn it.
+        events = (int)request->Status >= 0 && request->HandleCount == 1 ? request->Events : AfdPoll.HangUpEvents;
         registration.Disarm(read ? ReadArmed : WriteArmed);
         return registration;
     }
