@@ -3,16 +3,8 @@ using Xunit;
 
 namespace Co.Tests.UnderWine;
 
-/// <summary>One run of the <c>socket-checks</c> scenario in the Windows build under Wine, shared by the tests of
-/// <see cref="SocketsUnderWineTests"/> (a Wine start costs seconds).</summary>
-public sealed class SocketChecksUnderWine
-{
-    private readonly Lazy<Task<HostResult>> _run = new(() =>
-        TestHost.RunUnderWineAsync(SocketChecks.Run, TestHost.Env(("CO_SCHED_NUM", "2")), 300_000));
-
-    /// <summary>The run, started by the first test that asks.</summary>
-    public Task<HostResult> Run => _run.Value;
-}
+/// <summary>The <c>socket-checks</c> run under Wine shared by <see cref="SocketsUnderWineTests"/>.</summary>
+public sealed class SocketChecksUnderWine() : CheckRunUnderWine(SocketChecks.Run);
 
 /// <summary>
 /// The coroutine sockets in their Windows build (Winsock; readiness from AFD poll requests completing on each
@@ -26,12 +18,7 @@ public sealed class SocketsUnderWineTests(SocketChecksUnderWine checks) : IClass
 
     [Theory]
     [MemberData(nameof(CheckNames))]
-    public async Task SocketCheck_PassesUnderWine(string check)
-    {
-        HostResult run = await checks.Run;
-        string? line = run.LinesStartingWith($"CHECK {check} ").LastOrDefault();
-        Assert.True(line == $"CHECK {check} passed", $"{line ?? $"no line for check {check}"}\n{run.Describe()}");
-    }
+    public Task SocketCheck_PassesUnderWine(string check) => checks.AssertPassed(check);
 
     [Fact]
     public async Task SocketChecks_RanAsWindowsProgram_WithWinsockErrorText()

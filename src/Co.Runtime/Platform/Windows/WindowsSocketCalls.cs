@@ -120,26 +120,14 @@ internal sealed unsafe class WindowsSocketCalls : ISocketCalls
         }
     }
 
+    // The data calls make one attempt: WSAEINTR comes only from a blocking call cancelled by WSACancelBlockingCall
+    // (Winsock 1.1), never from a non-blocking socket, so there is nothing to retry as Linux retries EINTR.
     public int Recv(int fd, Span<byte> buffer, out int received)
     {
         fixed (byte* data = buffer)
         {
-            while (true)
-            {
-                int result = Ws2_32.Recv(fd, data, buffer.Length, 0);
-                if (result >= 0)
-                {
-                    received = result;
-                    return 0;
-                }
-
-                int error = Marshal.GetLastPInvokeError();
-                if (error != Ws2_32.WsaEIntr)
-                {
-                    received = -1;
-                    return error;
-                }
-            }
+            received = Ws2_32.Recv(fd, data, buffer.Length, 0);
+            return received >= 0 ? 0 : Marshal.GetLastPInvokeError();
         }
     }
 
@@ -149,18 +137,13 @@ internal sealed unsafe class WindowsSocketCalls : ISocketCalls
         {
             while (done < buffer.Length)
             {
-                int result = Ws2_32.Send(fd, data + done, buffer.Length - done, 0);
-                if (result >= 0)
+                int sent = Ws2_32.Send(fd, data + done, buffer.Length - done, 0);
+                if (sent < 0)
                 {
-                    done += result;
-                    continue;
+                    return Marshal.GetLastPInvokeError();
                 }
 
-                int error = Marshal.GetLastPInvokeError();
-                if (error != Ws2_32.WsaEIntr)
-                {
-                    return error;
-                }
+                done += sent;
             }
         }
 
@@ -172,28 +155,20 @@ internal sealed unsafe class WindowsSocketCalls : ISocketCalls
         fixed (byte* data = buffer)
         fixed (byte* from = address)
         {
-            while (true)
+            int length = address.Length;
+            received = Ws2_32.RecvFrom(fd, data, buffer.Length, 0, address.IsEmpty ? null : from, address.IsEmpty ? null : &length);
+            int error = received >= 0 ? 0 : Marshal.GetLastPInvokeError();
+
+            // A datagram longer than the buffer: Winsock fills the buffer and reports WSAEMSGSIZE; Linux returns the
+            // truncated datagram. The Linux result is kept, so that code behaves the same on both.
+            if (error == Ws2_32.WsaEMsgSize)
             {
-                int length = address.Length;
-                int result = Ws2_32.RecvFrom(fd, data, buffer.Length, 0, address.IsEmpty ? null : from, address.IsEmpty ? null : &length);
-                int error = result >= 0 ? 0 : Marshal.GetLastPInvokeError();
-
-                // A datagram longer than the buffer: Winsock fills the buffer and reports WSAEMSGSIZE; Linux returns
-                // the truncated datagram. The Linux result is kept, so that code behaves the same on both.
-                if (error is 0 or Ws2_32.WsaEMsgSize)
-                {
-                    addressLength = address.IsEmpty ? 0 : length;
-                    received = error == 0 ? result : buffer.Length;
-                    return 0;
-                }
-
-                if (error != Ws2_32.WsaEIntr)
-                {
-                    addressLength = 0;
-                    received = -1;
-                    return error;
-                }
+                received = buffer.Length;
+                error = 0;
             }
+
+            addressLength = error == 0 && !address.IsEmpty ? length : 0;
+            return error;
         }
     }
 
@@ -202,22 +177,8 @@ internal sealed unsafe class WindowsSocketCalls : ISocketCalls
         fixed (byte* data = buffer)
         fixed (byte* to = address)
         {
-            while (true)
-            {
-                int result = Ws2_32.SendTo(fd, data, buffer.Length, 0, address.IsEmpty ? null : to, address.Length);
-                if (result >= 0)
-                {
-                    sent = result;
-                    return 0;
-                }
-
-                int error = Marshal.GetLastPInvokeError();
-                if (error != Ws2_32.WsaEIntr)
-                {
-                    sent = -1;
-                    return error;
-                }
-            }
+            sent = Ws2_32.SendTo(fd, data, buffer.Length, 0, address.IsEmpty ? null : to, address.Length);
+            return sent >= 0 ? 0 : Marshal.GetLastPInvokeError();
         }
     }
 
@@ -225,36 +186,27 @@ internal sealed unsafe class WindowsSocketCalls : ISocketCalls
     {
         fixed (byte* peer = address)
         {
-            while (true)
+            int length = address.Length;
+            nint socket = Ws2_32.Accept(fd, address.IsEmpty ? null : peer, address.IsEmpty ? null : &length);
+            accepted = -1;
+            addressLength = 0;
+            if (socket == Ws2_32.InvalidSocket)
             {
-                int length = address.Length;
-                nint socket = Ws2_32.Accept(fd, address.IsEmpty ? null : peer, address.IsEmpty ? null : &length);
-                if (socket != Ws2_32.InvalidSocket)
-                {
-                    accepted = (int)socket;
-                    addressLength = address.IsEmpty ? 0 : length;
-
-                    // An accepted socket inherits the listener's mode; set it anyway, so that a listener made
-                    // elsewhere cannot hand out a blocking socket.
-                    int error = SetNonBlocking(accepted);
-                    if (error != 0)
-                    {
-                        Ws2_32.CloseSocket(socket);
-                        accepted = -1;
-                        addressLength = 0;
-                    }
-
-                    return error;
-                }
-
-                int failure = Marshal.GetLastPInvokeError();
-                if (failure != Ws2_32.WsaEIntr)
-                {
-                    addressLength = 0;
-                    accepted = -1;
-                    return failure;
-                }
+                return Marshal.GetLastPInvokeError();
             }
+
+            // An accepted socket inherits the listener's mode; set it anyway, so that a listener made elsewhere cannot
+            // hand out a blocking socket.
+            int error = SetNonBlocking((int)socket);
+            if (error != 0)
+            {
+                Ws2_32.CloseSocket(socket);
+                return error;
+            }
+
+            accepted = (int)socket;
+            addressLength = address.IsEmpty ? 0 : length;
+            return 0;
         }
     }
 
@@ -268,7 +220,7 @@ internal sealed unsafe class WindowsSocketCalls : ISocketCalls
             }
 
             int error = Marshal.GetLastPInvokeError();
-            return error is Ws2_32.WsaEInProgress or Ws2_32.WsaEIntr ? Ws2_32.WsaEWouldBlock : error;
+            return error == Ws2_32.WsaEInProgress ? Ws2_32.WsaEWouldBlock : error;
         }
     }
 

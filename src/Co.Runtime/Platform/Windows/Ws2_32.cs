@@ -14,7 +14,6 @@ internal static unsafe partial class Ws2_32
     public const int SocketError = -1;
     public static readonly nint InvalidSocket = -1;
 
-    public const int WsaEIntr = 10004;
     public const int WsaEInval = 10022;
     public const int WsaEWouldBlock = 10035;
     public const int WsaEInProgress = 10036;
