@@ -40,7 +40,9 @@ internal interface IPoller : IDisposable
     int Register(int fd, ulong token);
 
     /// <summary>Whether <paramref name="fd"/> is still registered (re-asserting <paramref name="token"/>); false once
-    /// the descriptor was closed, which removed it.</summary>
+    /// the descriptor was closed, which removed it. Writes <paramref name="token"/> onto whatever socket the number
+    /// holds now if that one is registered, so the caller must know the token is that registration's own (the
+    /// descriptor table calls it under its lock).</summary>
     bool IsRegistered(int fd, ulong token);
 }
 
