@@ -5,7 +5,7 @@ namespace Co.Diagnostics;
 /// <summary>
 /// The bypass report: calls that blocked a scheduler without passing a hook, grouped by call site and system call —
 /// built from the blocked-scheduler monitor's rescues. The site is the first frame of the rescued coroutine's stack at
-/// its rejoin that is not the runtime's own (namespace Co outside Co.Tests/samples, and System): the method that
+/// its rejoin that is neither Co's nor .NET's (<see cref="CallSites"/>): the client library's or user's method that
 /// blocked, since it is still on the stack where the coroutine rejoins unless it returned first.
 /// </summary>
 internal static class BlockingSites
@@ -40,7 +40,7 @@ internal static class BlockingSites
     /// <summary>Counts one rescue (the monitor's report, as the coroutine rejoins).</summary>
     public static void Add(SchedulerBlockedEventArgs report)
     {
-        (string, string) site = (SiteOf(report.StackAtRejoin), CallNameOf(report.BlockedIn));
+        (string, string) site = (report.CallSite, CallNameOf(report.BlockedIn));
         lock (s_lock)
         {
             (int count, TimeSpan total, TimeSpan longest) = s_sites.GetValueOrDefault(site);
@@ -58,28 +58,5 @@ internal static class BlockingSites
 
         int arguments = blockedIn.IndexOf('(', StringComparison.Ordinal);
         return arguments > 0 ? blockedIn[..arguments] : blockedIn;
-    }
-
-    private static string SiteOf(string stack)
-    {
-        foreach (string raw in stack.Split('\n'))
-        {
-            string line = raw.Trim();
-            if (!line.StartsWith("at ", StringComparison.Ordinal))
-            {
-                continue;
-            }
-
-            string frame = line[3..];
-            bool runtime = frame.StartsWith("System.", StringComparison.Ordinal) ||
-                           (frame.StartsWith("Co.", StringComparison.Ordinal) && !frame.StartsWith("Co.Tests.", StringComparison.Ordinal));
-            if (!runtime)
-            {
-                int fileInfo = frame.IndexOf(" in ", StringComparison.Ordinal);
-                return fileInfo > 0 ? frame[..fileInfo] : frame;
-            }
-        }
-
-        return "(no frame outside the runtime)";
     }
 }

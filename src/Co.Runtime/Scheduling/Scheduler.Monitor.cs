@@ -1,3 +1,4 @@
+using Co.Diagnostics;
 using Co.Scheduling;
 using Co.Waiting;
 
@@ -176,7 +177,11 @@ public sealed partial class Scheduler
             _detached.Remove(me);
         }
 
-        BlockedReports.Report(new SchedulerBlockedEventArgs(coroutine?.Id ?? -1, Id, TimeSpan.FromMilliseconds(blockedForMs), me.BlockedIn, Environment.StackTrace));
+        var stack = new System.Diagnostics.StackTrace(fNeedFileInfo: true);
+        BlockedReports.Report(new SchedulerBlockedEventArgs(coroutine?.Id ?? -1, Id, TimeSpan.FromMilliseconds(blockedForMs), me.BlockedIn, stack.ToString())
+        {
+            CallSite = CallSites.Of(stack),
+        });
 
         // Through the inbox (this worker is no holder); its execution hands this thread the baton. If the coroutine had
         // already arranged a resume (a Yield, a wait armed just before), it now has two entries in the queue, and each
