@@ -21,19 +21,19 @@ internal static partial class HookScenarios
     /// moments — as a library's reader goes on with a descriptor another thread closed — so their hooked waits verify
     /// a stale registration under a number a connecting coroutine may have just taken and registered. Every connect must end
     /// (connected or refused); one that parks forever is found by a bounded wait, never a hung test, and reported with
-    /// its socket's state.
+    /// its socket's state. Arguments: rounds (20), seconds (15), schedulers (3).
     /// </summary>
     [Scenario("connect-stress")]
     public static void ConnectStress(string[] args)
     {
         const int Coroutines = 300;
-        const int Schedulers = 3;
         const int StalePollers = 45;
         int rounds = args.Length > 0 ? int.Parse(args[0]) : 20;
         var duration = TimeSpan.FromSeconds(args.Length > 1 ? int.Parse(args[1]) : 15);
-        var stuckAfter = TimeSpan.FromSeconds(20); // a dropped SYN is sent again after 1, 3 and 7 s
+        int schedulers = args.Length > 2 ? int.Parse(args[2]) : 3;
+        var backstop = TimeSpan.FromSeconds(60); // a dropped SYN is sent again after 1, 3, 7, 15 and 31 s
 
-        Coroutine.Configure(o => o.SchedulerCount = Schedulers);
+        Coroutine.Configure(o => o.SchedulerCount = schedulers);
         Hooks.Enable();
         Scenarios.Check(Hooks.Status["connect"].State == HookState.Hooked, "connect: " + Hooks.Status["connect"]);
 
@@ -131,20 +131,42 @@ internal static partial class HookScenarios
             }, i);
         }
 
-        // The bounded wait: finished, or some connect has been in progress far longer than any handshake can take.
+        // The bounded wait. A connect is lost when its socket has been writable (connected, or failed) for 5 s while its
+        // coroutine still waits in connect — a handshake in progress (SYN_SENT, even one whose SYN the full backlog
+        // dropped) is not writable, so a loaded machine cannot fake it; as a backstop, any connect past 60 s.
         Task finished = Task.Run(done.Wait);
+        var writableSince = new Dictionary<(int Coroutine, long Since), long>();
         string? stuck = null;
-        while (!finished.Wait(500))
+        while (stuck is null && !finished.Wait(250))
         {
             long now = Stopwatch.GetTimestamp();
-            var hung = Enumerable.Range(0, Coroutines)
-                .Where(c => Volatile.Read(ref connectingSince[c]) is long since and > 0 && Stopwatch.GetElapsedTime(since, now) > stuckAfter)
-                .ToList();
-            if (hung.Count > 0)
+            var lost = new List<int>();
+            for (int c = 0; c < Coroutines; c++)
             {
-                stuck = $"{hung.Count} coroutine(s) parked in a hooked connect for over {stuckAfter.TotalSeconds} s: " +
-                        string.Join("; ", hung.Take(5).Select(c => $"#{c} ({(c % 2 == 0 ? "libc" : "Socket.Connect")}) fd {connectingFd[c]} {SocketState(connectingFd[c])}"));
-                break;
+                long since = Volatile.Read(ref connectingSince[c]);
+                if (since == 0)
+                {
+                    continue;
+                }
+
+                if (Stopwatch.GetElapsedTime(since, now) > backstop)
+                {
+                    lost.Add(c);
+                }
+                else if (IsWritable(connectingFd[c]) && Volatile.Read(ref connectingSince[c]) == since)
+                {
+                    long first = writableSince.TryGetValue((c, since), out long seen) ? seen : writableSince[(c, since)] = now;
+                    if (Stopwatch.GetElapsedTime(first, now) > TimeSpan.FromSeconds(5))
+                    {
+                        lost.Add(c);
+                    }
+                }
+            }
+
+            if (lost.Count > 0)
+            {
+                stuck = $"{lost.Count} coroutine(s) still parked in a hooked connect on a socket writable for 5 s (or in connect for 60 s): " +
+                        string.Join("; ", lost.Take(5).Select(c => $"#{c} ({(c % 2 == 0 ? "libc" : "Socket.Connect")}) fd {connectingFd[c]} {SocketState(connectingFd[c])}"));
             }
         }
 
@@ -286,6 +308,14 @@ internal static partial class HookScenarios
                 return;
             }
         }
+    }
+
+    /// <summary>A zero-timeout poll for writability (POLLOUT, or POLLERR/POLLHUP: the connect failed), from the
+    /// watching plain thread; not POLLNVAL, a number closed as its connect ended.</summary>
+    private static unsafe bool IsWritable(int fd)
+    {
+        long pollfd = (long)(uint)fd | (0x4L << 32);
+        return RawLibc.Poll(&pollfd, 1, 0) > 0 && ((pollfd >> 48) & (0x4 | 0x8 | 0x10)) != 0;
     }
 
     /// <summary>The TCP state and queues of the socket behind <paramref name="fd"/> (from /proc), for a report.</summary>
