@@ -13,15 +13,60 @@ internal static class BlockingSites
     private static readonly Lock s_lock = new();
     private static readonly Dictionary<(string Site, string Call), (int Count, TimeSpan Total, TimeSpan Longest)> s_sites = [];
 
-    /// <summary>The sites so far, most total blocking first.</summary>
+    /// <summary>The short blockings the monitor sampled (<see cref="AddShort"/>), by site and system call.</summary>
+    private static readonly Dictionary<(string Site, string Call), int> s_short = [];
+
+    /// <summary>The sites so far, most total blocking first, then the sites of short blockings only, most samples first.</summary>
     public static IReadOnlyList<BlockingSite> Snapshot()
     {
         lock (s_lock)
         {
-            return s_sites
-                .Select(pair => new BlockingSite(pair.Key.Site, pair.Key.Call, pair.Value.Count, pair.Value.Total, pair.Value.Longest))
+            return s_sites.Keys.Union(s_short.Keys)
+                .Select(key =>
+                {
+                    (int count, TimeSpan total, TimeSpan longest) = s_sites.GetValueOrDefault(key);
+                    return new BlockingSite(key.Site, key.Call, count, total, longest, s_short.GetValueOrDefault(key));
+                })
                 .OrderByDescending(site => site.Total)
+                .ThenByDescending(site => site.ShortSamples)
                 .ToList();
+        }
+    }
+
+    /// <summary>The short blockings sampled so far by system call (tag <c>call</c>), for the <c>co.blocking.short</c> instrument.</summary>
+    public static IEnumerable<Measurement<long>> ShortByCall()
+    {
+        lock (s_lock)
+        {
+            return s_short
+                .GroupBy(pair => pair.Key.Call, pair => (long)pair.Value)
+                .Select(group => new Measurement<long>(group.Sum(), new KeyValuePair<string, object?>("call", group.Key)))
+                .ToList();
+        }
+    }
+
+    /// <summary>Counts one short blocking the monitor sampled, at <paramref name="site"/>, in <paramref name="blockedIn"/>.</summary>
+    public static void AddShort(string site, string? blockedIn)
+    {
+        (string, string) key = (site, CallNameOf(blockedIn));
+        lock (s_lock)
+        {
+            s_short[key] = s_short.GetValueOrDefault(key) + 1;
+        }
+    }
+
+    /// <summary>Short blockings sampled so far, in all, and the site with most (null without any), for a dump.</summary>
+    public static (int Samples, BlockingSite? Top) ShortSummary()
+    {
+        lock (s_lock)
+        {
+            if (s_short.Count == 0)
+            {
+                return (0, null);
+            }
+
+            KeyValuePair<(string Site, string Call), int> top = s_short.MaxBy(pair => pair.Value);
+            return (s_short.Values.Sum(), new BlockingSite(top.Key.Site, top.Key.Call, 0, TimeSpan.Zero, TimeSpan.Zero, top.Value));
         }
     }
 

@@ -156,6 +156,12 @@ public sealed partial class Scheduler
             return false;
         }
 
+        if (Worker.StateOf(detach) == Worker.DetachSampled)
+        {
+            CountShortBlocking(me, step);
+            return false;
+        }
+
         var spin = new SpinWait();
         while (Worker.StateOf(detach) == Worker.DetachRequested)
         {
@@ -164,6 +170,19 @@ public sealed partial class Scheduler
         }
 
         return Worker.StateOf(detach) == Worker.DetachCommitted;
+    }
+
+    /// <summary>The monitor saw this step's thread asleep in the kernel short of the threshold: counts it once, at the
+    /// first frame outside Co and .NET on the stack here (the step's next section or park, as a rescue's rejoin).</summary>
+    private static void CountShortBlocking(Worker me, long step)
+    {
+        if (me.ShortSampleCountedStep == step)
+        {
+            return;
+        }
+
+        me.ShortSampleCountedStep = step;
+        BlockingSites.AddShort(CallSites.OfCurrentStack(), me.ShortBlockedIn);
     }
 
     /// <summary>Reports the episode of <paramref name="coroutine"/> (the user's handlers run on the thread pool, never
