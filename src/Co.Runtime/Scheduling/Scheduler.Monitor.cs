@@ -64,7 +64,7 @@ public sealed partial class Scheduler
         while (true)
         {
             Volatile.Write(ref me.BatonWord, word | Worker.InHolderSection);
-            if (!DetachedIn(me, word))
+            if (!DetachedIn(me, word, countSample: mayRejoin))
             {
                 return new HolderSection(me, word);
             }
@@ -138,7 +138,7 @@ public sealed partial class Scheduler
     {
         CoroutineBase? coroutine = me.Running;
         long word = me.LeaveCoroutineCode();
-        if (Worker.StateOf(word) != Worker.InScheduler && DetachedIn(me, word))
+        if (Worker.StateOf(word) != Worker.InScheduler && DetachedIn(me, word, countSample: true))
         {
             Rejoin(me, coroutine);
         }
@@ -146,8 +146,10 @@ public sealed partial class Scheduler
 
     /// <summary>Whether the monitor detached <paramref name="me"/> in the step of <paramref name="word"/>: false at once
     /// without a request for that step; with one, waits for the monitor's decision (it is taking a process-wide
-    /// barrier). Called right after the worker's store that announces it left coroutine code or opened a section.</summary>
-    private static bool DetachedIn(Worker me, long word)
+    /// barrier). Called right after the worker's store that announces it left coroutine code or opened a section. A
+    /// step the monitor only sampled is not detached; with <paramref name="countSample"/> (no spin gate held) the sample
+    /// is counted here.</summary>
+    private static bool DetachedIn(Worker me, long word, bool countSample)
     {
         long step = word & ~Worker.StateMask;
         long detach = Volatile.Read(ref me.DetachWord);
@@ -158,7 +160,11 @@ public sealed partial class Scheduler
 
         if (Worker.StateOf(detach) == Worker.DetachSampled)
         {
-            CountShortBlocking(me, step);
+            if (countSample)
+            {
+                CountShortBlocking(me, step); // takes the stack: not under a primitive's spin gate, where sections may not rejoin
+            }
+
             return false;
         }
 
