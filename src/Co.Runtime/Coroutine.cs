@@ -220,6 +220,12 @@ public static partial class Coroutine
             }
         }
 
+        (int shortSamples, BlockingSite? shortTop) = Diagnostics.BlockingSites.ShortSummary();
+        if (shortTop is not null)
+        {
+            writer.WriteLine($"  short blocking: {shortSamples} step(s) seen asleep in the kernel below the monitor's threshold; most at {shortTop.CallSite} in {shortTop.BlockedIn} ({shortTop.ShortSamples}); see Coroutine.BlockingSites()");
+        }
+
         foreach (CoroutineInfo coroutine in coroutines)
         {
             writer.WriteLine("  " + coroutine);

@@ -22,6 +22,18 @@ public class NativeDetourTests
     public void Scenario_PassesInAChildProcess(string scenario, string setting) =>
         HookHost.AssertPasses(scenario, setting);
 
+    /// <summary>Hundreds of sync coroutines on three schedulers connect concurrently through the hooked blocking connect
+    /// (libc and Socket.Connect) while stale users keep polling numbers closed behind the runtime's back: every connect
+    /// ends with its real outcome, none parks forever (a bounded wait in the child reports one) and none gets a false
+    /// EBADF. Under each runtime setting.</summary>
+    [Theory]
+    [MemberData(nameof(ConnectStressMatrix))]
+    public void ConnectStress_NoLostWakeUp(string scenario, string setting) =>
+        HookHost.AssertPasses(scenario, setting, TimeSpan.FromSeconds(120));
+
+    /// <summary>The settings <see cref="ConnectStress_NoLostWakeUp"/> runs under.</summary>
+    public static TheoryData<string, string> ConnectStressMatrix() => HookHost.Matrix(HookScenarios.ConnectStress);
+
     /// <summary>The control of <see cref="HookScenarios.BlockingReceiveHooked"/>: without hooks the same 20 blocking receives on one scheduler run one
     /// after another (the child asserts at least 90 % of 20 × 200 ms), proving that scenario measures the hooks.</summary>
     [Fact]

@@ -262,13 +262,16 @@ public partial class DiagnosticsTests
     }
 
     /// <summary>co.hooks.bypassed for one system call, read through a MeterListener.</summary>
-    private static long ReadBypassed(string call)
+    private static long ReadBypassed(string call) => ReadCounter("co.hooks.bypassed", call);
+
+    /// <summary>An observable counter of meter Co for one system call (tag <c>call</c>), read through a MeterListener.</summary>
+    internal static long ReadCounter(string name, string call)
     {
         long value = 0;
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == CoMetrics.MeterName && instrument.Name == "co.hooks.bypassed")
+            if (instrument.Meter.Name == CoMetrics.MeterName && instrument.Name == name)
             {
                 l.EnableMeasurementEvents(instrument);
             }

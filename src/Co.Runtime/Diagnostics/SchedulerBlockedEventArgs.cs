@@ -37,4 +37,8 @@ public sealed class SchedulerBlockedEventArgs(int coroutineId, int schedulerId, 
     /// shares with it: the method that blocked, unless it returned before the coroutine next suspended.
     /// </summary>
     public string StackAtRejoin { get; } = stackAtRejoin;
+
+    /// <summary>The first frame of the stack at rejoin that is neither Co's nor .NET's (<see cref="Diagnostics.CallSites"/>),
+    /// the site <see cref="Coroutine.BlockingSites"/> counts this rescue under.</summary>
+    internal string CallSite { get; init; } = Diagnostics.CallSites.NoneOutsideRuntime;
 }

@@ -10,8 +10,11 @@ namespace Co.Net;
 /// until <see cref="Forget"/> (Sock.Close); coroutines of other schedulers may wait on it too — the registering
 /// scheduler claims them and their own schedulers resume them.
 /// </summary>
-/// <remarks>Lookups are lock-free reads of a growable array; creation and removal take a lock. Tokens carry a
-/// generation so an event for a descriptor that was closed and whose number was reused is recognised and dropped.</remarks>
+/// <remarks>Lookups are lock-free reads of a growable array; creation, verification and removal take a lock. Tokens
+/// carry a generation so an event for a descriptor that was closed and whose number was reused is recognised and
+/// dropped. Invariant: every epoll_ctl that writes a token (registration, verification) runs under the lock for the
+/// entry the table holds at that moment, so a live entry's token is the one its registration carries — an event with
+/// any other token is stale and may be dropped without losing a wake-up.</remarks>
 internal sealed class PollDescriptorTable : Platform.IReadinessSink
 {
     internal static readonly PollDescriptorTable Instance = new();
@@ -30,39 +33,9 @@ internal sealed class PollDescriptorTable : Platform.IReadinessSink
             return existing;
         }
 
-        if (fd < 0)
-        {
-            error = Platform.SocketCodes.BadDescriptor;
-            return null;
-        }
-
         lock (_lock)
         {
-            if (Find(fd) is { } raced)
-            {
-                return raced;
-            }
-
-            // Released before the registration: a sink that sees this generation may find the entry unpublished yet.
-            uint generation = _generation + 1;
-            Volatile.Write(ref _generation, generation);
-            ulong token = ((ulong)generation << 32) | (uint)fd;
-            error = scheduler.RegisterWithPoller(fd, token, out Platform.IPollRegistration? registration);
-            if (error != 0)
-            {
-                return null;
-            }
-
-            var descriptor = new PollDescriptor(fd, token, scheduler, registration);
-            PollDescriptor?[] table = _byFd;
-            if (fd >= table.Length)
-            {
-                Array.Resize(ref table, Math.Max(fd + 1, table.Length * 2));
-                Volatile.Write(ref _byFd, table);
-            }
-
-            Volatile.Write(ref table[fd], descriptor);
-            return descriptor;
+            return Find(fd) ?? RegisterLocked(fd, scheduler, out error);
         }
     }
 
@@ -70,18 +43,33 @@ internal sealed class PollDescriptorTable : Platform.IReadinessSink
     /// As <see cref="GetOrRegister"/>, but first checks that a known descriptor is still registered — for callers that
     /// cannot know whether the socket was closed behind the runtime's back (hook handlers: a library may close its
     /// sockets from any thread). A stale entry (the number was closed and reused) is forgotten and registered afresh.
-    /// Costs one epoll_ctl (Windows: one getsockopt).
+    /// Costs one epoll_ctl (Windows: one getsockopt), made under the table's lock together with what it decides: the check re-writes the
+    /// registration's token (epoll has no read-only query), so made outside the lock with an entry read before a
+    /// concurrent re-registration of the number it would put the stale token back on the new registration — whose
+    /// events the table then drops, leaving the new entry's waiters asleep for good on a ready socket — and the
+    /// forget that follows a failed check would remove the entry another thread had just registered for the new
+    /// socket, waking its waiters with a false EBADF. Under the lock the check and the forget both act on the entry
+    /// the table holds at that moment, whose token is the one its registration carries.
     /// </summary>
     internal PollDescriptor? GetOrRegisterVerified(int fd, Scheduler scheduler, out int error)
     {
-        if (Find(fd) is { } known && known.RegisteredWith.IsStillRegistered(fd, known.Token))
+        PollDescriptor? stale;
+        PollDescriptor? descriptor;
+        lock (_lock)
         {
-            error = 0;
-            return known;
+            PollDescriptor? known = Find(fd);
+            if (known is not null && known.RegisteredWith.IsStillRegistered(fd, known.Token))
+            {
+                error = 0;
+                return known;
+            }
+
+            stale = known is null ? null : RemoveLocked(fd);
+            descriptor = RegisterLocked(fd, scheduler, out error);
         }
 
-        Forget(fd);
-        return GetOrRegister(fd, scheduler, out error);
+        stale?.Close(); // after the lock, as Forget: waking may park a thread the blocked-scheduler monitor detached
+        return descriptor;
     }
 
     /// <summary>
@@ -142,6 +130,41 @@ internal sealed class PollDescriptorTable : Platform.IReadinessSink
         }
 
         descriptor?.Close();
+    }
+
+    /// <summary>Registers <paramref name="fd"/>, which has no entry, with <paramref name="scheduler"/>'s poller under a
+    /// new token and publishes its descriptor; null with the errno when it cannot be polled. Under <see cref="_lock"/>,
+    /// as every change of a registration's token is, so an entry's token is always the one its registration carries.</summary>
+    private PollDescriptor? RegisterLocked(int fd, Scheduler scheduler, out int error)
+    {
+        Debug.Assert(_lock.IsHeldByCurrentThread, "registrations change only under the table's lock");
+        Debug.Assert(Find(fd) is null, "a number is registered afresh only without an entry");
+        if (fd < 0)
+        {
+            error = Platform.SocketCodes.BadDescriptor;
+            return null;
+        }
+
+        // Released before the registration: a sink that sees this generation may find the entry unpublished yet.
+        uint generation = _generation + 1;
+        Volatile.Write(ref _generation, generation);
+        ulong token = ((ulong)generation << 32) | (uint)fd;
+        error = scheduler.RegisterWithPoller(fd, token, out Platform.IPollRegistration? registration);
+        if (error != 0)
+        {
+            return null;
+        }
+
+        var descriptor = new PollDescriptor(fd, token, scheduler, registration);
+        PollDescriptor?[] table = _byFd;
+        if (fd >= table.Length)
+        {
+            Array.Resize(ref table, Math.Max(fd + 1, table.Length * 2));
+            Volatile.Write(ref _byFd, table);
+        }
+
+        Volatile.Write(ref table[fd], descriptor);
+        return descriptor;
     }
 
     /// <summary>Takes <paramref name="fd"/>'s descriptor out of the table, under <see cref="_lock"/>; null if none.</summary>

@@ -45,7 +45,9 @@ internal interface IPoller : IDisposable
     int Register(int fd, ulong token, out IPollRegistration? registration);
 
     /// <summary>Whether <paramref name="fd"/> is still registered (re-asserting <paramref name="token"/>); false once
-    /// the descriptor was closed, which removed it.</summary>
+    /// the descriptor was closed, which removed it. epoll's check writes <paramref name="token"/> onto whatever socket
+    /// the number holds now if that one is registered, so the caller must know the token is that registration's own
+    /// (the descriptor table calls it under its lock); IOCP's only asks whether the handle is still a socket.</summary>
     bool IsRegistered(int fd, ulong token);
 }
 

@@ -6,7 +6,8 @@ namespace Co.Scheduling;
 /// The blocked-scheduler monitor (docs/ARCHITECTURE.md, "The blocked-scheduler monitor"): one background thread that
 /// looks at every scheduler every half threshold, as Go's sysmon does, and rescues one whose holder has been in the
 /// same coroutine step for a whole <see cref="CoroutineOptions.BlockedSchedulerThreshold"/> with its thread asleep in
-/// the kernel at two looks in a row (Scheduler.Monitor.cs detaches it).
+/// the kernel at two looks in a row (Scheduler.Monitor.cs detaches it). A holder's step seen asleep in the kernel at any
+/// look is also marked as sampled, once, so waits shorter than the threshold are counted where they happen.
 /// <para>
 /// Per scheduler it keeps what it saw: the holder, its <see cref="Worker.BatonWord"/> (step sequence and state), since
 /// when, and whether its thread slept in the kernel at the last look. A step that ends changes the word, so "the same
@@ -55,14 +56,19 @@ internal static class BlockedSchedulerMonitor
                     continue;
                 }
 
+                bool blocked = holder.ThreadId != 0 && CurrentPlatform.Inspector.IsBlocked(holder.ThreadId);
                 if (!ReferenceEquals(seen[i].Holder, holder) || seen[i].Word != word)
                 {
-                    seen[i] = new Sighting(holder, word, now, BlockedAtLastLook: false);
+                    seen[i] = new Sighting(holder, word, now, BlockedAtLastLook: false, Sampled: blocked && Sample(holder, word));
                     continue;
                 }
 
                 // The same step as at the last look: is its thread asleep in the kernel, now and at the last look too?
-                bool blocked = holder.ThreadId != 0 && CurrentPlatform.Inspector.IsBlocked(holder.ThreadId);
+                if (blocked && !seen[i].Sampled)
+                {
+                    seen[i] = seen[i] with { Sampled = Sample(holder, word) };
+                }
+
                 if (blocked && seen[i].BlockedAtLastLook && now - seen[i].SinceMs >= thresholdMs)
                 {
                     holder.BlockedSinceMs = seen[i].SinceMs;
@@ -77,7 +83,22 @@ internal static class BlockedSchedulerMonitor
         }
     }
 
-    /// <summary>A holder seen in coroutine code with <paramref name="Word"/> since <paramref name="SinceMs"/>, and whether
-    /// its thread was asleep in the kernel at the last look.</summary>
-    private readonly record struct Sighting(Worker? Holder, long Word, long SinceMs, bool BlockedAtLastLook);
+    /// <summary>
+    /// Marks <paramref name="holder"/>'s step (<paramref name="word"/>) as seen asleep in the kernel, with the system
+    /// call, for the worker to count at its next section or park (<see cref="Worker.DetachSampled"/>): how waits shorter
+    /// than the threshold, never rescued, become visible (<see cref="Coroutine.BlockingSites"/>, co.blocking.short). A
+    /// sample, not a measurement: a wait is seen with a probability that grows with its length (one look per half
+    /// threshold), and a step is counted once. A step that goes on to be rescued is reported as the rescue instead (the
+    /// request overwrites the mark).
+    /// </summary>
+    private static bool Sample(Worker holder, long word)
+    {
+        holder.ShortBlockedIn = CurrentPlatform.Inspector.BlockedIn(holder.ThreadId);
+        Volatile.Write(ref holder.DetachWord, (word & ~Worker.StateMask) | Worker.DetachSampled);
+        return true;
+    }
+
+    /// <summary>A holder seen in coroutine code with <paramref name="Word"/> since <paramref name="SinceMs"/>, whether
+    /// its thread was asleep in the kernel at the last look, and whether its step was marked as sampled.</summary>
+    private readonly record struct Sighting(Worker? Holder, long Word, long SinceMs, bool BlockedAtLastLook, bool Sampled = false);
 }

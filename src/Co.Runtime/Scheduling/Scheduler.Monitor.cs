@@ -1,3 +1,4 @@
+using Co.Diagnostics;
 using Co.Scheduling;
 using Co.Waiting;
 
@@ -63,7 +64,7 @@ public sealed partial class Scheduler
         while (true)
         {
             Volatile.Write(ref me.BatonWord, word | Worker.InHolderSection);
-            if (!DetachedIn(me, word))
+            if (!DetachedIn(me, word, countSample: mayRejoin))
             {
                 return new HolderSection(me, word);
             }
@@ -137,7 +138,7 @@ public sealed partial class Scheduler
     {
         CoroutineBase? coroutine = me.Running;
         long word = me.LeaveCoroutineCode();
-        if (Worker.StateOf(word) != Worker.InScheduler && DetachedIn(me, word))
+        if (Worker.StateOf(word) != Worker.InScheduler && DetachedIn(me, word, countSample: true))
         {
             Rejoin(me, coroutine);
         }
@@ -145,13 +146,25 @@ public sealed partial class Scheduler
 
     /// <summary>Whether the monitor detached <paramref name="me"/> in the step of <paramref name="word"/>: false at once
     /// without a request for that step; with one, waits for the monitor's decision (it is taking a process-wide
-    /// barrier). Called right after the worker's store that announces it left coroutine code or opened a section.</summary>
-    private static bool DetachedIn(Worker me, long word)
+    /// barrier). Called right after the worker's store that announces it left coroutine code or opened a section. A
+    /// step the monitor only sampled is not detached; with <paramref name="countSample"/> (no spin gate held) the sample
+    /// is counted here.</summary>
+    private static bool DetachedIn(Worker me, long word, bool countSample)
     {
         long step = word & ~Worker.StateMask;
         long detach = Volatile.Read(ref me.DetachWord);
         if ((detach & ~Worker.StateMask) != step)
         {
+            return false;
+        }
+
+        if (Worker.StateOf(detach) == Worker.DetachSampled)
+        {
+            if (countSample)
+            {
+                CountShortBlocking(me, step); // takes the stack: not under a primitive's spin gate, where sections may not rejoin
+            }
+
             return false;
         }
 
@@ -165,6 +178,19 @@ public sealed partial class Scheduler
         return Worker.StateOf(detach) == Worker.DetachCommitted;
     }
 
+    /// <summary>The monitor saw this step's thread asleep in the kernel short of the threshold: counts it once, at the
+    /// first frame outside Co and .NET on the stack here (the step's next section or park, as a rescue's rejoin).</summary>
+    private static void CountShortBlocking(Worker me, long step)
+    {
+        if (me.ShortSampleCountedStep == step)
+        {
+            return;
+        }
+
+        me.ShortSampleCountedStep = step;
+        BlockingSites.AddShort(CallSites.OfCurrentStack(), me.ShortBlockedIn);
+    }
+
     /// <summary>Reports the episode of <paramref name="coroutine"/> (the user's handlers run on the thread pool, never
     /// here), then waits, as a parked coroutine does, until a holder hands this detached worker the baton back. The
     /// caller has taken the thread out of coroutine code.</summary>
@@ -176,7 +202,11 @@ public sealed partial class Scheduler
             _detached.Remove(me);
         }
 
-        BlockedReports.Report(new SchedulerBlockedEventArgs(coroutine?.Id ?? -1, Id, TimeSpan.FromMilliseconds(blockedForMs), me.BlockedIn, Environment.StackTrace));
+        var stack = new System.Diagnostics.StackTrace(fNeedFileInfo: true);
+        BlockedReports.Report(new SchedulerBlockedEventArgs(coroutine?.Id ?? -1, Id, TimeSpan.FromMilliseconds(blockedForMs), me.BlockedIn, stack.ToString())
+        {
+            CallSite = CallSites.Of(stack),
+        });
 
         // Through the inbox (this worker is no holder); its execution hands this thread the baton. If the coroutine had
         // already arranged a resume (a Yield, a wait armed just before), it now has two entries in the queue, and each

@@ -82,6 +82,11 @@ internal sealed unsafe class Worker : IRunnable
     /// <summary>The monitor saw the step end or enter a holder section, and left it alone.</summary>
     internal const int DetachCanceled = 3;
 
+    /// <summary>No request: the monitor saw the step's thread asleep in the kernel short of the threshold (in
+    /// <see cref="ShortBlockedIn"/>), and the worker counts it at its next section or park in that step. A request
+    /// for the same step overwrites it. (State 0 of a real step: step numbers start at 1, so a zero word never matches.)</summary>
+    internal const int DetachSampled = 0;
+
     /// <summary>The state part of <paramref name="word"/>.</summary>
     internal static int StateOf(long word) => (int)(word & StateMask);
 
@@ -94,6 +99,14 @@ internal sealed unsafe class Worker : IRunnable
 
     /// <inheritdoc cref="BlockedSinceMs"/>
     internal string? BlockedIn;
+
+    /// <summary>Written by the monitor before it marks a step <see cref="DetachSampled"/>: the system call the thread
+    /// slept in then; read by the worker as it counts the sample.</summary>
+    internal string? ShortBlockedIn;
+
+    /// <summary>This worker's own: the step (sequence bits) whose sample it counted last, so a step is counted once
+    /// however many sections it opens afterwards.</summary>
+    internal long ShortSampleCountedStep;
 
     /// <summary>Set when the worker left its scheduler (idle spare timed out, or the scheduler stopped).</summary>
     internal bool Retired { get; set; }
