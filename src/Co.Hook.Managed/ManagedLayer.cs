@@ -32,7 +32,15 @@ internal static class ManagedLayer
         return declarations;
     });
 
-    private static readonly List<ManagedDetour> s_detours = [];
+    /// <summary>Hooks that are correct only together: a coroutine parked by the Monitor.Wait replacements is woken only
+    /// by the Pulse replacements, and an interrupt reaches it only through the Interrupt replacement. If one of a group
+    /// cannot be installed, the others are taken out again (fail closed: the waits stay the runtime's).</summary>
+    private static readonly ManagedHookId[][] s_allOrNothing =
+    [
+        [ManagedHookId.MonitorWait, ManagedHookId.MonitorWaitInfinite, ManagedHookId.MonitorPulse, ManagedHookId.MonitorPulseAll, ManagedHookId.Interrupt],
+    ];
+
+    private static readonly Dictionary<ManagedHookId, ManagedDetour> s_detours = [];
 
     /// <summary>Whether the self-check (<see cref="SelfCheckFailure"/>) has passed in this process. What it checks — the
     /// runtime's version, the MethodDesc layout, Socket's private members, the JIT guard, a canary detour — cannot
@@ -64,12 +72,36 @@ internal static class ManagedLayer
         {
             status[declaration.Name] = Install(declaration);
         }
+
+        foreach (ManagedHookId[] group in s_allOrNothing)
+        {
+            TakeOutIfIncomplete(group, declarations, status);
+        }
+    }
+
+    /// <summary>If a member of <paramref name="group"/> is not hooked, takes the others out, each with the reason.</summary>
+    private static void TakeOutIfIncomplete(ManagedHookId[] group, ManagedHookDeclaration[] declarations, IDictionary<string, HookStatus> status)
+    {
+        ManagedHookDeclaration[] members = declarations.Where(d => group.Contains(d.Hook)).ToArray();
+        if (members.FirstOrDefault(d => !s_detours.ContainsKey(d.Hook)) is not { } missing)
+        {
+            return;
+        }
+
+        foreach (ManagedHookDeclaration member in members)
+        {
+            if (s_detours.Remove(member.Hook, out ManagedDetour? detour))
+            {
+                detour.Dispose();
+                status[member.Name] = HookStatus.NotHooked(member.Name, $"works only with {missing.Name}, which is not hooked ({status[missing.Name].Reason})");
+            }
+        }
     }
 
     /// <summary>Takes every managed detour out.</summary>
     public static void Disable()
     {
-        foreach (ManagedDetour detour in s_detours)
+        foreach (ManagedDetour detour in s_detours.Values)
         {
             detour.Dispose();
         }
@@ -89,7 +121,7 @@ internal static class ManagedLayer
             return HookStatus.NotHooked(declaration.Name, reason);
         }
 
-        s_detours.Add(detour);
+        s_detours.Add(declaration.Hook, detour);
         return HookStatus.Hooked(declaration.Name);
     }
 
