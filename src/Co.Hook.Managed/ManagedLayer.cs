@@ -109,11 +109,20 @@ internal static class ManagedLayer
         s_detours.Clear();
     }
 
+    /// <summary>A hook the next Enable treats as one that cannot be installed (for the tests of the all-or-nothing
+    /// groups, whose members install everywhere the tests run).</summary>
+    internal static ManagedHookId? RefusedForTesting { get; set; }
+
     private static HookStatus Install(ManagedHookDeclaration declaration)
     {
         if (declaration.Target is null)
         {
             return HookStatus.NotHooked(declaration.Name, "the method does not exist in this runtime");
+        }
+
+        if (declaration.Hook == RefusedForTesting)
+        {
+            return HookStatus.NotHooked(declaration.Name, "refused for a test");
         }
 
         if (!ManagedDetour.TryInstall(declaration.Target, declaration.Replacement, declaration.PublishOriginal, out ManagedDetour? detour, out string? reason))

@@ -226,4 +226,45 @@ internal static partial class ManagedScenarios
 
     /// <summary>Runs <paramref name="action"/> on a thread-pool thread <paramref name="ms"/> from now.</summary>
     private static void Later(int ms, Action action) => _ = Task.Delay(ms).ContinueWith(_ => action(), TaskScheduler.Default);
+
+    /// <summary>
+    /// The Monitor detours are all-or-nothing: with Monitor.Pulse refused, Monitor.Wait (both), PulseAll and
+    /// Thread.Interrupt are taken out again, each saying which member is missing and why, and a coroutine's
+    /// Monitor.Wait is the runtime's (not diverted, and a pulse from a plain thread still reaches it); the WaitHandle
+    /// detours, which do not depend on them, stay.
+    /// </summary>
+    [Scenario("monitor-hooks-fail-closed")]
+    public static void MonitorHooksFailClosed()
+    {
+        Coroutine.Configure(o => o.SchedulerCount = 1);
+        Co.Hook.Managed.ManagedLayer.RefusedForTesting = Co.Hook.Managed.ManagedHookId.MonitorPulse;
+        Hooks.Enable();
+        foreach (string name in new[] { "Monitor.Wait(object, int)", "Monitor.Wait(object)", "Monitor.PulseAll(object)", "Thread.Interrupt()" })
+        {
+            HookStatus status = Hooks.Status[name];
+            Console.WriteLine($"{name}: {status}");
+            Scenarios.Check(status.State == HookState.NotHooked && status.Reason == "works only with Monitor.Pulse(object), which is not hooked (refused for a test)", $"{name}: {status}");
+        }
+
+        Scenarios.Check(Hooks.Status["Monitor.Pulse(object)"].Reason == "refused for a test", "Monitor.Pulse: " + Hooks.Status["Monitor.Pulse(object)"]);
+        RequireHooked("WaitHandle.WaitOneNoCheck(int, bool, object, WaitHandleWaitSourceMap) (every WaitOne)");
+        long diverted = ManagedDivertCounters.Count;
+        bool pulsed = false;
+        CoroutineRun.All(1, _ =>
+        {
+            var gate = new object();
+            lock (gate)
+            {
+                Later(20, () =>
+                {
+                    lock (gate)
+                    {
+                        Monitor.Pulse(gate);
+                    }
+                });
+                pulsed = Monitor.Wait(gate, 5000);
+            }
+        });
+        Scenarios.Check(pulsed && ManagedDivertCounters.Count == diverted, $"pulsed: {pulsed}, diverted: {ManagedDivertCounters.Count - diverted}");
+    }
 }

@@ -15,6 +15,7 @@ internal static partial class ManagedScenarios
         "Monitor.Wait(object, int)", "Monitor.Wait(object)", "Monitor.Pulse(object)", "Monitor.PulseAll(object)", "Thread.Interrupt()",
         "WaitHandle.WaitOneNoCheck(int, bool, object, WaitHandleWaitSourceMap) (every WaitOne)",
         "WaitHandle.WaitMultiple(ReadOnlySpan<WaitHandle>, bool, int) (WaitAny, WaitAll)", "WaitHandle.WaitMultiple(WaitHandle[], bool, int) (WaitAny, WaitAll)",
+        "Thread.Join(int)", "Thread.Join()",
     ];
 
     /// <summary>One primitive of <see cref="ThreadWaits"/>: given a coroutine's index, makes its wait, which arranges
@@ -68,6 +69,9 @@ internal static partial class ManagedScenarios
             ("WaitHandle.WaitAll", _ => WaitAllOnce()),
             ("Socket.BeginReceive+AsyncWaitHandle.WaitOne", _ => ApmWaitOnce(listener)),
             ("CountdownEvent.Wait", _ => CountdownWaitOnce()),
+            ("Barrier.SignalAndWait", _ => BarrierWaitOnce()),
+            ("Thread.Join", _ => JoinOnce()),
+            ("Process.WaitForExit", _ => ProcessWaitOnce()),
         };
         foreach ((string name, WaitOnce wait) in primitives)
         {
@@ -196,5 +200,26 @@ internal static partial class ManagedScenarios
         using var countdown = new CountdownEvent(1);
         SignalLater(() => countdown.Signal());
         countdown.Wait();
+    }
+
+    private static void BarrierWaitOnce()
+    {
+        using var barrier = new Barrier(2);
+        SignalLater(() => barrier.SignalAndWait());
+        barrier.SignalAndWait();
+    }
+
+    private static void JoinOnce()
+    {
+        var sleeper = new Thread(() => Thread.Sleep(ThreadWaitMs));
+        sleeper.Start();
+        sleeper.Join();
+    }
+
+    private static void ProcessWaitOnce()
+    {
+        using Process sleeper = Process.Start("sleep", (ThreadWaitMs / 1000.0).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        sleeper.WaitForExit();
+        Scenarios.Check(sleeper.ExitCode == 0, $"sleep exited with {sleeper.ExitCode}");
     }
 }

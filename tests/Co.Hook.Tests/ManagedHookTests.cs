@@ -46,6 +46,11 @@ public class ManagedHookTests
     public void SyncPrimitives_WithoutHooks_BlockTheScheduler() =>
         HookHost.AssertPasses(ManagedScenarios.SyncPrimitivesUnhooked, RuntimeSettings.Default);
 
+    /// <summary>The Monitor detours are all-or-nothing: one refused takes the others out, with the reason in Status.</summary>
+    [Fact]
+    public void MonitorHooks_FailClosedTogether() =>
+        HookHost.AssertPasses(ManagedScenarios.MonitorHooksFailClosed, RuntimeSettings.Default);
+
     /// <summary>Without hooks a Monitor.Wait or a WaitHandle wait blocks the scheduler thread: 5 waits of 200 ms on each
     /// primitive take 5 × 200 ms, one at a time.</summary>
     [Fact]

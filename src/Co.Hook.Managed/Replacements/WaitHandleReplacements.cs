@@ -22,7 +22,6 @@ namespace Co.Hook.Managed.Replacements;
 internal static unsafe partial class WaitHandleReplacements
 {
     private const int WaitTimeout = 0x102;
-    private const int LongestRetryPauseMs = 50;
 
     /// <summary>WaitHandleWaitSourceMap.Unknown: a wait of user code (MonitorWait is System.Threading.Lock's).</summary>
     private const byte UnknownWaitSource = 0;
@@ -122,31 +121,9 @@ internal static unsafe partial class WaitHandleReplacements
     /// the handles and throws what a wait throws).</summary>
     private static int WaitParked(WaitHandle[] handles, bool waitAll, int millisecondsTimeout)
     {
-        long deadline = millisecondsTimeout == Timeout.Infinite ? long.MaxValue : Environment.TickCount64 + millisecondsTimeout;
-        nint[] keys = KeysOf(handles);
-        ParkedWait park = ParkedWaits.Begin();
-        HandleWaiters.Add(park, keys);
-        try
-        {
-            int pauseMs = 1;
-            while (true)
-            {
-                int result = TryOnce(handles, waitAll);
-                long remaining = deadline - Environment.TickCount64;
-                if (result != WaitTimeout || remaining <= 0)
-                {
-                    return result;
-                }
-
-                park.Park((int)Math.Min(remaining, pauseMs));
-                pauseMs = Math.Min(pauseMs * 2, LongestRetryPauseMs);
-            }
-        }
-        finally
-        {
-            HandleWaiters.Remove(park, keys);
-            ParkedWaits.End(park);
-        }
+        int result = WaitTimeout;
+        ParkedRetry.Until(() => (result = TryOnce(handles, waitAll)) != WaitTimeout, millisecondsTimeout, KeysOf(handles));
+        return result;
     }
 
     /// <summary>The handles' OS handles, under which signals find the waiter (a disposed or null handle gets no key:
