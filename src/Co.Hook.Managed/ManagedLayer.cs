@@ -40,6 +40,12 @@ internal static class ManagedLayer
         [ManagedHookId.MonitorWait, ManagedHookId.MonitorWaitInfinite, ManagedHookId.MonitorPulse, ManagedHookId.MonitorPulseAll, ManagedHookId.Interrupt],
     ];
 
+    /// <summary>Hooks that only make wake-ups prompt: without them a parked wait-handle wait notices a signal on its next
+    /// retry (within 50 ms), so one that cannot be installed is reported as not needed, with the reason, rather than as
+    /// a hook missing (the code of <c>EventWaitHandle.Set(SafeWaitHandle)</c> straddles an 8-byte word under
+    /// <c>DOTNET_TieredCompilation=0</c>).</summary>
+    private static readonly ManagedHookId[] s_promptnessOnly = [ManagedHookId.EventSet, ManagedHookId.SemaphoreRelease, ManagedHookId.MutexRelease];
+
     private static readonly Dictionary<ManagedHookId, ManagedDetour> s_detours = [];
 
     /// <summary>Whether the self-check (<see cref="SelfCheckFailure"/>) has passed in this process. What it checks — the
@@ -70,7 +76,10 @@ internal static class ManagedLayer
         s_selfCheckPassed = true;
         foreach (ManagedHookDeclaration declaration in declarations)
         {
-            status[declaration.Name] = Install(declaration);
+            HookStatus installed = Install(declaration);
+            status[declaration.Name] = installed.State == HookState.NotHooked && s_promptnessOnly.Contains(declaration.Hook)
+                ? HookStatus.NotNeeded(declaration.Name, "waits notice the signal on their next retry, within 50 ms, without it; not installed: " + installed.Reason)
+                : installed;
         }
 
         foreach (ManagedHookId[] group in s_allOrNothing)

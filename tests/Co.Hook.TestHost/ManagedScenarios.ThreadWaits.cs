@@ -48,7 +48,7 @@ internal static partial class ManagedScenarios
             Hooks.Enable();
             RequireHooked(s_threadWaitHooks);
             // The signal detours only make wakes prompt (without them a parked wait retries after pauses up to 50 ms,
-            // still well inside the bound), and one may not install under a setting: printed, not required.
+            // still well inside the bound), and one may not install under a setting ("not needed" then): printed.
             foreach (string signal in new[] { "EventWaitHandle.Set(SafeWaitHandle) (EventWaitHandle.Set)", "Semaphore.ReleaseCore(int) (every Semaphore.Release)", "Mutex.ReleaseMutex()" })
             {
                 Console.WriteLine($"{signal}: {(Hooks.Status.TryGetValue(signal, out HookStatus status) ? status.ToString() : "missing")}");
