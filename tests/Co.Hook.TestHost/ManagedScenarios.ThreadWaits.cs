@@ -37,11 +37,11 @@ internal static partial class ManagedScenarios
     /// <summary>
     /// For each primitive, 100 sync coroutines on one scheduler each wait 200 ms in it, signalled from another thread:
     /// with hooks all wait at once and the batch takes about one wait; without (the control, 5 coroutines) the first
-    /// wait blocks the scheduler thread, so they wait one after another.
+    /// wait blocks the scheduler thread, so they wait one after another. Process.WaitForExit runs 20 processes, not 100.
     /// </summary>
     public static void ThreadWaits(bool hooks)
     {
-        int waiters = hooks ? 100 : 5;
+        int waiterCount = hooks ? 100 : 5;
         Coroutine.Configure(o => o.SchedulerCount = 1);
         if (hooks)
         {
@@ -75,6 +75,8 @@ internal static partial class ManagedScenarios
         };
         foreach ((string name, WaitOnce wait) in primitives)
         {
+            // Process starts are forks, slow on a loaded machine and outside the wait: 20 of them show the overlap.
+            int waiters = name == "Process.WaitForExit" && hooks ? 20 : waiterCount;
             int waiting = 0;
             int maxWaiting = 0;
             var watch = Stopwatch.StartNew();

@@ -21,6 +21,9 @@ internal static unsafe partial class MonitorReplacements
 {
     private const int LongestRetryPauseMs = 16;
 
+    /// <summary>Waited on with a zero timeout to raise a pending interrupt.</summary>
+    private static readonly ManualResetEvent s_neverSet = new(false);
+
     [ManagedHook(typeof(Monitor), nameof(Monitor.Wait), Static = true)]
     internal static bool MonitorWait(object obj, int millisecondsTimeout)
     {
@@ -139,10 +142,11 @@ internal static unsafe partial class MonitorReplacements
     }
 
     /// <summary>Lets .NET throw the calling thread's pending interrupt, if any (ThreadInterruptedException, flag
-    /// cleared): a zero-timeout sleep of the original, which the hook's scope keeps from being diverted.</summary>
+    /// cleared): a zero-timeout wait of the original on an event never set. Not Thread.Sleep(0), which yields the CPU
+    /// (sched_yield): on a loaded machine that cost each wait milliseconds.</summary>
     private static void RaisePendingInterrupt()
     {
         using BlockingCall.Scope scope = BlockingCall.Enter();
-        Thread.Sleep(0);
+        s_neverSet.WaitOne(0);
     }
 }
