@@ -12,7 +12,8 @@ internal static partial class ManagedScenarios
     /// released fully during the wait (another thread takes it) and held again at its recursion count afterwards,
     /// Thread.Interrupt during the wait and before it, WaitAny's index, WaitAll taking nothing until all are set, an
     /// abandoned mutex (AbandonedMutexException, then owned), a mutex acquired after its owner released it (then owned
-    /// by the waiter). The coroutine's waits were diverted; the plain thread's were not.
+    /// by the waiter), Thread.Join's timeout and an interrupt during a Join. The coroutine's waits were diverted; the
+    /// plain thread's were not.
     /// </summary>
     [Scenario("thread-wait-semantics")]
     public static void ThreadWaitSemantics()
@@ -214,6 +215,28 @@ internal static partial class ManagedScenarios
             mutex.ReleaseMutex();
             owner.Join();
             return acquired + " then owned";
+        });
+        Note("join-timeout", () =>
+        {
+            var sleeper = new Thread(() => Thread.Sleep(300));
+            sleeper.Start();
+            bool joined = sleeper.Join(50);
+            sleeper.Join();
+            return joined;
+        });
+        Note("join-interrupt", () =>
+        {
+            var sleeper = new Thread(() => Thread.Sleep(1000));
+            sleeper.Start();
+            Later(30, me.Interrupt);
+            try
+            {
+                return sleeper.Join(5000);
+            }
+            finally
+            {
+                sleeper.Join();
+            }
         });
         Note("disposed", () =>
         {
