@@ -7,8 +7,8 @@ namespace Co.Hook.Managed;
 
 /// <summary>
 /// The managed hook layer: one detour per <see cref="ManagedHookAttribute"/> declaration (<see cref="ManagedHookTable"/>)
-/// — <see cref="Socket"/>'s synchronous funnels, <see cref="Thread.Sleep(int)"/>, the blocking waits of tasks and slim
-/// primitives — which the native layer cannot see once .NET waits inside the runtime (a socket it made non-blocking, a
+/// — <see cref="Socket"/>'s synchronous funnels, <see cref="Thread.Sleep(int)"/>, the blocking waits of tasks, slim
+/// primitives, monitors, wait handles and <see cref="Thread.Join()"/> — which the native layer cannot see once .NET waits inside the runtime (a socket it made non-blocking, a
 /// futex sleep). Enabled and disabled by <c>Co.Hooks</c>, under its lock, after the native layer.
 /// </summary>
 /// <remarks>Before any detour: the runtime must be .NET 10, the MethodDesc layout the engine writes must check out,

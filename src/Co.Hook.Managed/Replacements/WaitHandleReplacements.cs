@@ -7,15 +7,16 @@ namespace Co.Hook.Managed.Replacements;
 /// <summary>
 /// <see cref="WaitHandle"/> waits — WaitOne, WaitAny, WaitAll on events, semaphores, mutexes, and the wait handles of
 /// asynchronous results — are runtime calls (the PAL's wait, on Linux). The seams are the private WaitOneNoCheck and
-/// WaitMultiple pair: the funnels below them (WaitOneCore, WaitMultipleIgnoringSyncContext) are inlined into
-/// ReadyToRun code that a detour would never see. In coroutine code the coroutine tries the
-/// original with a zero timeout on its own thread, and parks between tries: until the handle is set or released in this
-/// process (<see cref="HandleWaiters"/>: <c>Set</c>, <c>Release</c> and <c>ReleaseMutex</c> are detoured to end the
-/// parks), an interrupt, or a pause of 1, 2, 4 … 50 ms for what no detour sees (a mutex abandoned by a thread that
-/// ended, a named mutex released by another process). Every result is a try of the original's: the index of WaitAny,
-/// WaitAll's all-at-once, a mutex acquired by the coroutine's own thread, <see cref="AbandonedMutexException"/>,
-/// <see cref="ThreadInterruptedException"/>. Everywhere else, for zero timeouts, and for
-/// waits of the runtime's own (System.Threading.Lock's contention, non-interruptible "trivial" waits), it is the original.
+/// WaitMultiple pair: the funnels below them (WaitOneCore, WaitMultipleIgnoringSyncContext) are inlined into ReadyToRun
+/// code that a detour would never see. In coroutine code the wait becomes a <see cref="ParkedRetry"/>: tries of the
+/// original with a zero timeout on the coroutine's own thread, with parks between them that end when the handle is set
+/// or released in this process (<see cref="HandleWaiters"/>: <c>Set</c>, <c>Release</c> and <c>ReleaseMutex</c> are
+/// detoured for that), on an interrupt, or after a pause of 1, 2, 4 … 50 ms for what no detour sees (a mutex abandoned
+/// by a thread that ended, a named mutex released by another process). Every result is a try of the original's: the
+/// index of WaitAny, WaitAll's all-at-once, a mutex acquired by the coroutine's own thread,
+/// <see cref="AbandonedMutexException"/>, <see cref="ThreadInterruptedException"/>. Everywhere else, for zero timeouts,
+/// and for waits of the runtime's own (System.Threading.Lock's contention, non-interruptible "trivial" waits), it is
+/// the original.
 /// </summary>
 /// <remarks>A woken coroutine competes for an auto-reset event or a semaphore with threads blocked in the runtime and
 /// may lose it, then parks again; among waiters the order is not the runtime's.</remarks>
