@@ -84,24 +84,32 @@ internal static unsafe partial class MonitorReplacements
             MonitorWaitQueue queue = MonitorWaitQueue.Of(obj);
             MonitorWaitQueue.Waiter waiter = queue.Enter(park);
             int depth = 0;
-            while (Monitor.IsEntered(obj))
+            bool pulsed;
+            try
             {
-                Monitor.Exit(obj);
-                depth++;
-            }
-
-            long deadline = millisecondsTimeout == Timeout.Infinite ? long.MaxValue : Environment.TickCount64 + millisecondsTimeout;
-            while (!park.Interrupted && !queue.IsPulsed(waiter))
-            {
-                long remaining = deadline - Environment.TickCount64;
-                if (remaining <= 0 || !park.Park(deadline == long.MaxValue ? Timeout.Infinite : (int)Math.Min(remaining, int.MaxValue)))
+                while (Monitor.IsEntered(obj))
                 {
-                    break;
+                    Monitor.Exit(obj);
+                    depth++;
+                }
+
+                long deadline = millisecondsTimeout == Timeout.Infinite ? long.MaxValue : Environment.TickCount64 + millisecondsTimeout;
+                while (!park.Interrupted && !queue.IsPulsed(waiter))
+                {
+                    long remaining = deadline - Environment.TickCount64;
+                    if (remaining <= 0 || !park.Park(deadline == long.MaxValue ? Timeout.Infinite : (int)Math.Min(remaining, int.MaxValue)))
+                    {
+                        break;
+                    }
                 }
             }
+            finally
+            {
+                // Whatever happened, the caller gets its monitor back at its depth (its lock statement will exit it).
+                pulsed = queue.Leave(waiter);
+                Reenter(obj, depth);
+            }
 
-            bool pulsed = queue.Leave(waiter);
-            Reenter(obj, depth);
             if (park.Interrupted)
             {
                 RaisePendingInterrupt(); // the interrupt that ended the park, raised by .NET with the monitor held again
