@@ -22,6 +22,7 @@ namespace Co.Hook.Generator
     public sealed class ManagedHookGenerator : IIncrementalGenerator
     {
         private const string AttributeName = "Co.Hook.Managed.ManagedHookAttribute";
+        private const string CoreLibTypeAttributeName = "Co.Hook.Managed.CoreLibTypeAttribute";
 
         /// <inheritdoc/>
         public void Initialize(IncrementalGeneratorInitializationContext context)
@@ -55,8 +56,11 @@ namespace Co.Hook.Generator
 
             IEnumerable<IParameterSymbol> targetParameters = replacement.Parameters.Skip(isStatic ? 0 : 1);
             string lookup = string.Join(", ", targetParameters.Select(p =>
-                $"typeof({p.Type.ToDisplayString(TypeNames.Plain)})" + (p.RefKind == RefKind.None ? "" : ".MakeByRefType()")));
-            string name = $"{targetType.Name}.{targetMethod}({string.Join(", ", targetParameters.Select(p => TypeNames.RefPrefix(p) + p.Type.ToDisplayString(TypeNames.Short)))})"
+                (CoreLibTypeOf(p) is { } coreLibType
+                    ? $"(typeof(object).Assembly.GetType(\"{coreLibType}\") ?? typeof(void))"
+                    : $"typeof({p.Type.ToDisplayString(TypeNames.Plain)})")
+                + (p.RefKind == RefKind.None ? "" : ".MakeByRefType()")));
+            string name = $"{targetType.Name}.{targetMethod}({string.Join(", ", targetParameters.Select(p => TypeNames.RefPrefix(p) + (CoreLibTypeOf(p) is { } coreLibType ? ShortName(coreLibType) : p.Type.ToDisplayString(TypeNames.Short))))})"
                 + (note is null ? "" : $" ({note})");
             string pointer = "delegate*<"
                 + string.Join(", ", replacement.Parameters.Select(p => TypeNames.RefPrefix(p) + p.Type.ToDisplayString(TypeNames.Annotated)).Concat(new[] { replacement.ReturnType.ToDisplayString(TypeNames.Annotated) }))
@@ -66,6 +70,14 @@ namespace Co.Hook.Generator
             return new ManagedHookRow(order, name, targetType.ToDisplayString(TypeNames.Plain), targetMethod, isStatic, lookup,
                 owner.ContainingNamespace.ToDisplayString(), TypeNames.PartialClassHeader(owner), owner.ToDisplayString(TypeNames.Plain), replacement.Name, pointer);
         }
+
+        /// <summary>The type a <c>[CoreLibType("...")]</c> parameter stands for (the target's parameter type, named in
+        /// System.Private.CoreLib because the replacement cannot name it), or null.</summary>
+        private static string? CoreLibTypeOf(IParameterSymbol parameter) =>
+            parameter.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == CoreLibTypeAttributeName)?.ConstructorArguments[0].Value as string;
+
+        /// <summary>"WaitHandleWaitSourceMap" for "System.Diagnostics.Tracing.NativeRuntimeEventSource+WaitHandleWaitSourceMap".</summary>
+        private static string ShortName(string typeName) => typeName.Substring(typeName.LastIndexOfAny(new[] { '.', '+' }) + 1);
 
         private static void Emit(SourceProductionContext output, List<ManagedHookRow> rows)
         {

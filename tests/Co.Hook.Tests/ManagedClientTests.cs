@@ -15,6 +15,8 @@ public class ManagedClientTests
 {
     public static TheoryData<string, string> NpgsqlMatrix() => HookHost.Matrix(NpgsqlScenario.Hooked);
 
+    public static TheoryData<string, string> RedisMatrix() => HookHost.Matrix(RedisScenario.Hooked);
+
     public static TheoryData<string, string> HttpSendMatrix() => HookHost.Matrix(HttpClientScenario.Hooked);
 
     public static TheoryData<string, string> NpgsqlPooledMatrix() => HookHost.Matrix(NpgsqlScenario.RunPooled);
@@ -70,4 +72,20 @@ public class ManagedClientTests
     [Fact]
     public void HttpClientSend_WithoutHooks_Serializes() =>
         HookHost.AssertPasses(HttpClientScenario.Unhooked, RuntimeSettings.Default);
+
+    /// <summary>
+    /// StackExchange.Redis (NuGet package, sync API), which waits for its reader thread in Monitor.Wait, against a
+    /// redis-server the scenario starts: 100 coroutines on one scheduler, each with its own multiplexer, run
+    /// <c>BLPOP</c> on an empty list with a 0.2 s timeout; all are in flight at once and the batch takes well under
+    /// 2 s.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(RedisMatrix))]
+    public void Redis_HundredSyncBlockingPopsOnOneScheduler_AreConcurrent(string scenario, string setting) =>
+        HookHost.AssertPasses(scenario, setting, limit: TimeSpan.FromSeconds(120));
+
+    /// <summary>The control: without hooks, 5 such calls wait one after another in Monitor.Wait on the scheduler thread.</summary>
+    [Fact]
+    public void Redis_WithoutHooks_Serializes() =>
+        HookHost.AssertPasses(RedisScenario.Unhooked, RuntimeSettings.Default, limit: TimeSpan.FromSeconds(120));
 }

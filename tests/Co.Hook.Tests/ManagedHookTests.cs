@@ -10,13 +10,15 @@ namespace Co.Hook.Tests;
 /// 100 coroutines blocking on incomplete tasks (Result, GetResult, Wait) overlap, with .NET's timeout, cancellation and
 /// fault outcomes; the detours survive tier-up (every one of 600,000 NetworkStream calls diverted, before and after the re-compiles,
 /// and a caller compiled late reaches them); and timeouts and resets give .NET's exact SocketException in and out of
-/// coroutines. The controls show the same work serialized without hooks.
+/// coroutines; Monitor.Wait and WaitHandle waits (events, semaphores, mutexes, WaitAny, WaitAll, an APM result's
+/// handle, CountdownEvent) of 100 coroutines each overlap. The controls show the same work serialized without hooks.
 /// </summary>
 public class ManagedHookTests
 {
     public static TheoryData<string, string> Matrix() =>
         HookHost.Matrix(ManagedScenarios.ReceiveAfterAsyncHooked, ManagedScenarios.ThreadSleepHooked, ManagedScenarios.TaskWaitHooked,
-            ManagedScenarios.SyncPrimitivesHooked, ManagedScenarios.DetoursHold, ManagedScenarios.Errors);
+            ManagedScenarios.SyncPrimitivesHooked, ManagedScenarios.DetoursHold, ManagedScenarios.Errors,
+            ManagedScenarios.ThreadWaitsHooked, ManagedScenarios.ThreadWaitSemantics);
 
     [Theory]
     [MemberData(nameof(Matrix))]
@@ -43,6 +45,17 @@ public class ManagedHookTests
     [Fact]
     public void SyncPrimitives_WithoutHooks_BlockTheScheduler() =>
         HookHost.AssertPasses(ManagedScenarios.SyncPrimitivesUnhooked, RuntimeSettings.Default);
+
+    /// <summary>The Monitor detours are all-or-nothing: one refused takes the others out, with the reason in Status.</summary>
+    [Fact]
+    public void MonitorHooks_FailClosedTogether() =>
+        HookHost.AssertPasses(ManagedScenarios.MonitorHooksFailClosed, RuntimeSettings.Default);
+
+    /// <summary>Without hooks a Monitor.Wait or a WaitHandle wait blocks the scheduler thread: 5 waits of 200 ms on each
+    /// primitive take 5 × 200 ms, one at a time.</summary>
+    [Fact]
+    public void ThreadWaits_WithoutHooks_Serialize() =>
+        HookHost.AssertPasses(ManagedScenarios.ThreadWaitsUnhooked, RuntimeSettings.Default);
 
     /// <summary>Without hooks Thread.Sleep blocks the scheduler thread: 10 sleeps take 10 × 200 ms.</summary>
     [Fact]

@@ -5,7 +5,8 @@
 # Groups: curl (libcurl.so.4, for curl_easy_perform in coroutines), postgresql (a PostgreSQL server's binaries and
 # libpq.so.5, for tests/services/postgres.sh and the libpq/Npgsql tests), iproute2 (ip, to bring up the loopback of the
 # private network namespace the slow-resolver test runs in), wine (the 64-bit Wine loader, /usr/lib/wine/wine64, that
-# runs the Windows build of the runtime scenarios: tests/Co.Runtime.Tests/UnderWine).
+# runs the Windows build of the runtime scenarios: tests/Co.Runtime.Tests/UnderWine), redis (redis-server, which the
+# StackExchange.Redis scenario starts on a port of its own).
 # Everything is checked before anything is installed: run as another user with something missing, it stops at once,
 # before any build or test, and prints the exact command to run. Progress and errors go to stderr; a package that is
 # missing and cannot be installed is an error (exit status 1), never a silent skip: the tests that need it would fail.
@@ -39,6 +40,8 @@ has_postgresql() {
   ldconfig_lists libpq.so.5 || ls /usr/lib/*/libpq.so.5 /usr/lib/libpq.so.5 >/dev/null 2>&1
 }
 
+has_redis() { command -v redis-server >/dev/null 2>&1; }
+
 # Debian's wine64 puts its loader outside PATH; CO_WINE names another one.
 has_wine() { [ -x "${CO_WINE:-/usr/lib/wine/wine64}" ]; }
 
@@ -48,6 +51,7 @@ GROUPS_TABLE=(
   "postgresql has_postgresql postgresql libpq5"
   "iproute2 has_iproute2 iproute2"
   "wine has_wine wine64"
+  "redis has_redis redis-server"
 )
 
 if [ "${1:-}" = --postgres-bin ]; then
