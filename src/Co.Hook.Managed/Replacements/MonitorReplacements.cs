@@ -93,14 +93,17 @@ internal static unsafe partial class MonitorReplacements
                     depth++;
                 }
 
-                long deadline = millisecondsTimeout == Timeout.Infinite ? long.MaxValue : Environment.TickCount64 + millisecondsTimeout;
+                // The runtime's clock: by the coarse Environment.TickCount64 the wait could end before its timeout passed.
+                long deadline = millisecondsTimeout == Timeout.Infinite ? long.MaxValue : Co.Scheduling.Clock.DeadlineAfter(millisecondsTimeout);
                 while (!park.Interrupted && !queue.IsPulsed(waiter))
                 {
-                    long remaining = deadline - Environment.TickCount64;
-                    if (remaining <= 0 || !park.Park(deadline == long.MaxValue ? Timeout.Infinite : (int)Math.Min(remaining, int.MaxValue)))
+                    int remaining = Co.Scheduling.Clock.MsUntil(deadline); // rounded up; -1: no deadline
+                    if (remaining == 0)
                     {
                         break;
                     }
+
+                    park.Park(remaining); // a timed-out park loops once more: the deadline decides, by the same clock
                 }
             }
             finally

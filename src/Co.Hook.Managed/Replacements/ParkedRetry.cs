@@ -16,7 +16,9 @@ internal static class ParkedRetry
     /// whose signals end a park at once.</summary>
     public static bool Until(Func<bool> attempt, int millisecondsTimeout, nint[] keys)
     {
-        long deadline = millisecondsTimeout == Timeout.Infinite ? long.MaxValue : Environment.TickCount64 + millisecondsTimeout;
+        // The runtime's clock (Stopwatch ticks): Environment.TickCount64 is coarse (a few ms on Linux), and a wait that
+        // ends by it can return before its timeout has passed.
+        long deadline = millisecondsTimeout == Timeout.Infinite ? long.MaxValue : Co.Scheduling.Clock.DeadlineAfter(millisecondsTimeout);
         ParkedWait park = ParkedWaits.Begin();
         HandleWaiters.Add(park, keys);
         try
@@ -29,13 +31,13 @@ internal static class ParkedRetry
                     return true;
                 }
 
-                long remaining = deadline - Environment.TickCount64;
-                if (remaining <= 0)
+                int remaining = Co.Scheduling.Clock.MsUntil(deadline); // rounded up; -1: no deadline
+                if (remaining == 0)
                 {
                     return false;
                 }
 
-                park.Park((int)Math.Min(remaining, pauseMs));
+                park.Park(remaining < 0 ? pauseMs : Math.Min(remaining, pauseMs));
                 pauseMs = Math.Min(pauseMs * 2, LongestPauseMs);
             }
         }
