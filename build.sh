@@ -8,7 +8,8 @@
 #                      suite as a pass of its own, counted apart in the summary; the runtime suite once more in Debug,
 #                      with the baton invariant's checks on), then packs the solution and checks the packages
 #   ./build.sh bench   runs the side-by-side benchmarks (ratios against baselines measured in the same run);
-#                      ./build.sh bench echo runs the echo-server comparison (bench/echo.sh)
+#                      ./build.sh bench echo runs the echo-server comparison (bench/echo.sh); ./build.sh bench wine
+#                      [units...] runs the Windows build of the benchmarks under Wine (bench/wine.sh; ratios only)
 #   ./build.sh build   builds everything in Release
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -168,6 +169,10 @@ case "${1:-build}" in
     if [ "${1:-}" = echo ]; then
       shift
       exec bench/echo.sh "$@"
+    fi
+    if [ "${1:-}" = wine ]; then
+      shift
+      exec bench/wine.sh "$@"
     fi
     dotnet run -c "$CONFIG" --project bench/Co.Benchmarks -- "${@:-all}" ;;
   demo)

@@ -5,7 +5,7 @@
 #
 #   bench/wine.sh [UNIT|ROW ...] [--quick] [--out FILE.md]        (also: ./build.sh bench wine ...)
 #
-# Arguments are Co.Benchmarks' own (see bench/README.md); with no unit named it runs "micro handoff", the switch and
+# Arguments are Co.Benchmarks' own (see bench/Co.Benchmarks/README.md); with no unit named it runs "micro handoff", the switch and
 # Go rows and the cross-thread handoff against their baselines. Units that need Linux (hooks, memory) report "not on
 # Windows". Figures are "under Wine": only ratios between rows of one run mean anything — never compare them with a
 # Linux run, nor call them Windows figures.
@@ -24,7 +24,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --out) [ $# -ge 2 ] || { echo "wine.sh: --out needs a file" >&2; exit 2; }
            mkdir -p "$(dirname "$2")"; ARGS+=(--out "$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"); shift 2 ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) ARGS+=("$1"); shift ;;
   esac
 done
