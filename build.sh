@@ -8,7 +8,8 @@
 #                      suite as a pass of its own, counted apart in the summary; the runtime suite once more in Debug,
 #                      with the baton invariant's checks on), then packs the solution and checks the packages
 #   ./build.sh bench   runs the side-by-side benchmarks (ratios against baselines measured in the same run);
-#                      ./build.sh bench echo runs the echo-server comparison (bench/echo.sh)
+#                      ./build.sh bench echo runs the echo-server comparison (bench/echo.sh); ./build.sh bench wine
+#                      [units...] runs the Windows build of the benchmarks under Wine (bench/wine.sh; ratios only)
 #   ./build.sh build   builds everything in Release
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -53,7 +54,8 @@ stop_services() {
 
 # The Windows build of the runtime's scenario host, which tests/Co.Runtime.Tests/UnderWine runs under Wine: published
 # for win-x64, self-contained (the runtime pack comes from NuGet), into artifacts/wine/Co.TestHost (and the samples it
-# runs there, SeedExamples and EchoServer, into artifacts/wine/<sample>), and a fresh
+# runs there, SeedExamples and EchoServer, into artifacts/wine/<sample>, and bench/Co.Benchmarks for its smoke runs
+# into artifacts/wine/Co.Benchmarks), and a fresh
 # throwaway WINEPREFIX in artifacts/wine/prefix, made here by one start of the host (before the tests, so parallel tests
 # never race to make it). That start must list the host's scenarios: if Wine cannot start .NET at all, the run stops
 # here saying so, never skipping the Windows tests.
@@ -64,6 +66,7 @@ prepare_wine() {
   for sample in SeedExamples EchoServer; do
     dotnet publish "samples/$sample" -c "$CONFIG" -r win-x64 --self-contained -o "artifacts/wine/$sample" -nologo -v quiet
   done
+  dotnet publish bench/Co.Benchmarks -c "$CONFIG" -r win-x64 --self-contained -o artifacts/wine/Co.Benchmarks -nologo -v quiet
   if [ -d "$prefix" ]; then
     WINEPREFIX="$prefix" "$(dirname "$loader")/wineserver" -k 2>/dev/null || true
     rm -rf "$prefix"
@@ -168,6 +171,10 @@ case "${1:-build}" in
     if [ "${1:-}" = echo ]; then
       shift
       exec bench/echo.sh "$@"
+    fi
+    if [ "${1:-}" = wine ]; then
+      shift
+      exec bench/wine.sh "$@"
     fi
     dotnet run -c "$CONFIG" --project bench/Co.Benchmarks -- "${@:-all}" ;;
   demo)

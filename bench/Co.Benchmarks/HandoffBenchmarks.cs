@@ -5,7 +5,8 @@ namespace Co.Benchmarks;
 
 /// <summary>
 /// Custom harness for cross-thread handoffs (BenchmarkDotNet cannot pin the two threads of a handoff):
-/// the baseline PinnedFutexHandoff (two raw threads pinned to one CPU alternating through futex wait/wake) and
+/// the baseline PinnedFutexHandoff (two raw threads pinned to one CPU alternating through futex wait/wake; on Windows
+/// WaitOnAddress/WakeByAddressSingle, the runtime's own Windows baton primitive, under the same row name) and
 /// SyncEventPingPong (two sync coroutines on scheduler 0 alternating through two Events, which hands the
 /// scheduler's baton between their two OS threads). Rounds are interleaved (baseline, Co, baseline, Co, ...)
 /// after one warm-up round each; the table reports the median and min per switch and the ratio of medians.
@@ -54,7 +55,7 @@ public static class HandoffBenchmarks
 
         double? baseMed = null;
         var b = new BenchResult { Name = Baseline, Group = "handoff", Unit = "ns/switch", Target = TargetKind.Baseline,
-            Notes = $"2 threads pinned to CPU {FutexCpu}, futex park/unpark (wake skipped when the peer is awake) on NativeMemory words; {roundTrips:N0} round trips (2 switches each) per round",
+            Notes = $"2 threads pinned to CPU {FutexCpu}, {Native.WaitPrimitive} park/unpark (wake skipped when the peer is awake) on NativeMemory words; {roundTrips:N0} round trips (2 switches each) per round",
             Error = futexError };
         if (futex.Count > 0)
         {
@@ -137,13 +138,13 @@ public static class HandoffBenchmarks
     private static unsafe void Park(int* word)
     {
         if (Interlocked.CompareExchange(ref *word, -1, 0) == 1) { Volatile.Write(ref *word, 0); return; }
-        while (Volatile.Read(ref *word) == -1) Native.FutexWait(word, -1);
+        while (Volatile.Read(ref *word) == -1) Native.WaitOnWord(word, -1);
         Volatile.Write(ref *word, 0);
     }
 
     private static unsafe void Unpark(int* word)
     {
-        if (Interlocked.Exchange(ref *word, 1) == -1) Native.FutexWake(word, 1);
+        if (Interlocked.Exchange(ref *word, 1) == -1) Native.WakeOne(word);
     }
 
     /// <summary>What the sync ping-pong saw about its threads (a sync coroutine keeps its OS thread for life).</summary>
@@ -158,7 +159,7 @@ public static class HandoffBenchmarks
         {
             lock (this)
                 return $"CPUs seen by the coroutines: {(Cpus.Count == 0 ? "none" : string.Join(",", Cpus.Order()))}"
-                       + $"; their threads' Cpus_allowed_list: {(Allowed.Count == 0 ? "none" : string.Join(" | ", Allowed.Order()))}"
+                       + (OperatingSystem.IsLinux() ? $"; their threads' Cpus_allowed_list: {(Allowed.Count == 0 ? "none" : string.Join(" | ", Allowed.Order()))}" : "")
                        + (SameThread ? "; A and B shared one thread" : "; A and B on distinct threads")
                        + (ThreadChanged ? "; ANOMALY: a sync coroutine changed OS thread" : "")
                        + (WrongScheduler ? "; ANOMALY: ran off scheduler 0" : "");
@@ -210,6 +211,7 @@ public static class HandoffBenchmarks
 
     private static void NoteAffinity(SyncObservations obs)
     {
+        if (!OperatingSystem.IsLinux()) return;   // Cpus_allowed_list is Linux's /proc: elsewhere the list stays empty
         string allowed = "?";
         try
         {

@@ -32,7 +32,7 @@ public static unsafe class HookBenchmarks
         string? error = Hooks.Status.TryGetValue("recv", out HookStatus state) && state.State == HookState.Hooked ? null : "recv not hooked: " + state;
 
         int* pair = stackalloc int[2];
-        if (error is null && Native.SocketPair(1, 1, 0, pair) != 0)
+        if (error is null && LinuxNative.SocketPair(1, 1, 0, pair) != 0)
         {
             error = "socketpair failed";
         }
@@ -40,7 +40,7 @@ public static unsafe class HookBenchmarks
         byte one = 1;
         if (error is null)
         {
-            Native.Send(pair[0], &one, 1, 0);
+            LinuxNative.Send(pair[0], &one, 1, 0);
         }
 
         int fd = pair[1];
@@ -106,7 +106,7 @@ public static unsafe class HookBenchmarks
         long t0 = Stopwatch.GetTimestamp();
         for (int i = 0; i < calls; i++)
         {
-            Native.Recv(fd, &b, 1, flags);
+            LinuxNative.Recv(fd, &b, 1, flags);
         }
 
         return Stopwatch.GetElapsedTime(t0).TotalNanoseconds / calls;

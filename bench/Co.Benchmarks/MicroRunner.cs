@@ -65,6 +65,7 @@ public static class MicroRunner
             config = config.AddFilter(new SimpleFilter(bc => keep.Contains(bc.Descriptor.WorkloadMethod.Name)));
         }
 
+        WineHostProbes.SkipWmi();
         var summary = BenchmarkRunner.Run<MicroBenchmarks>(config);
 
         var stats = new Dictionary<string, (double Median, double Min, int N, double StdDev)>();

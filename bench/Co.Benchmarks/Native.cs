@@ -2,51 +2,39 @@ using System.Runtime.InteropServices;
 
 namespace Co.Benchmarks;
 
-/// <summary>Every P/Invoke of the benchmark harness (Linux x64, glibc): thread affinity, raw futex, and the socket
-/// calls the hook benchmarks time.</summary>
-internal static unsafe partial class Native
+/// <summary>
+/// The platform calls of the benchmark harness, chosen at run time: Linux (glibc: sched_setaffinity, sched_getcpu,
+/// futex) or Windows (SetThreadAffinityMask, GetCurrentProcessorNumber, WaitOnAddress/WakeByAddressSingle — the
+/// Windows counterpart of futex, which the runtime's own Windows baton uses too). The socket calls the hook
+/// benchmarks time are Linux's only (the hooks unit does not run on Windows).
+/// </summary>
+internal static unsafe class Native
 {
-    private const long SYS_futex = 202;          // x86_64
-    private const int FUTEX_WAIT_PRIVATE = 128;  // FUTEX_WAIT | FUTEX_PRIVATE_FLAG
-    private const int FUTEX_WAKE_PRIVATE = 129;  // FUTEX_WAKE | FUTEX_PRIVATE_FLAG
-
-    [LibraryImport("libc", EntryPoint = "sched_setaffinity", SetLastError = true)]
-    private static partial int SchedSetAffinity(int pid, nuint cpuSetSize, ulong* mask);
-
-    [LibraryImport("libc", EntryPoint = "sched_getcpu")]
-    private static partial int SchedGetCpu();
-
-    // glibc's syscall(2) is variadic; on x86_64 its integer arguments travel in registers exactly as for a
-    // non-variadic call (it is a plain assembly stub), so a fixed 7-argument signature is safe.
-    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
-    private static partial long Syscall6(long number, int* uaddr, int op, int val, void* timeout, int* uaddr2, int val3);
-
-    [LibraryImport("libc", EntryPoint = "socketpair")]
-    public static partial int SocketPair(int domain, int type, int protocol, int* pair);
-
-    [LibraryImport("libc", EntryPoint = "send")]
-    public static partial nint Send(int fd, byte* buffer, nint length, int flags);
-
-    [LibraryImport("libc", EntryPoint = "recv")]
-    public static partial nint Recv(int fd, byte* buffer, nint length, int flags);
-
-    /// <summary>Pins the calling thread to one CPU. Throws when the kernel refuses.</summary>
+    /// <summary>Pins the calling thread to one CPU. Throws when the OS refuses.</summary>
     public static void PinCurrentThread(int cpu)
     {
         if (cpu < 0 || cpu >= 64) throw new ArgumentOutOfRangeException(nameof(cpu));
-        ulong mask = 1UL << cpu;
-        if (SchedSetAffinity(0, (nuint)sizeof(ulong), &mask) != 0)
-            throw new InvalidOperationException($"sched_setaffinity(cpu {cpu}) failed: errno {Marshal.GetLastPInvokeError()}");
+        if (OperatingSystem.IsWindows()) WindowsNative.PinCurrentThread(cpu);
+        else LinuxNative.PinCurrentThread(cpu);
     }
 
     /// <summary>CPU the calling thread runs on right now (-1 on failure).</summary>
-    public static int CurrentCpu() => SchedGetCpu();
+    public static int CurrentCpu() => OperatingSystem.IsWindows() ? WindowsNative.CurrentCpu() : LinuxNative.CurrentCpu();
 
-    /// <summary>Blocks while *addr == expected (spurious returns possible: callers loop).</summary>
-    public static void FutexWait(int* addr, int expected) =>
-        Syscall6(SYS_futex, addr, FUTEX_WAIT_PRIVATE, expected, null, null, 0);
+    /// <summary>Blocks while *word == expected (spurious returns possible: callers loop).</summary>
+    public static void WaitOnWord(int* word, int expected)
+    {
+        if (OperatingSystem.IsWindows()) WindowsNative.WaitOnWord(word, expected);
+        else LinuxNative.WaitOnWord(word, expected);
+    }
 
-    /// <summary>Wakes at most <paramref name="count"/> waiters of addr.</summary>
-    public static void FutexWake(int* addr, int count) =>
-        Syscall6(SYS_futex, addr, FUTEX_WAKE_PRIVATE, count, null, null, 0);
+    /// <summary>Wakes one waiter of <paramref name="word"/>.</summary>
+    public static void WakeOne(int* word)
+    {
+        if (OperatingSystem.IsWindows()) WindowsNative.WakeOne(word);
+        else LinuxNative.WakeOne(word);
+    }
+
+    /// <summary>How the raw handoff baseline parks a thread on this OS, for the table's notes.</summary>
+    public static string WaitPrimitive => OperatingSystem.IsWindows() ? "WaitOnAddress/WakeByAddressSingle" : "futex wait/wake";
 }

@@ -8,29 +8,39 @@ namespace Co.Benchmarks;
 /// Each unit (the BenchmarkDotNet micro set, the handoff set, each memory probe) runs in a child process of this
 /// program, with a time limit, so that a hang or a crash of one is reported and does not lose the others;
 /// the parent prints one table of every row at the end and writes it as markdown to --out.
-/// Exit code: 0 when every selected row was measured (targets met or missed), 1 when a row failed or was not
-/// measured (crash, hang, exception), 2 on bad arguments.
+/// Units that need Linux (the hooks, the /proc memory probes) are not run elsewhere: their rows say "not on Windows".
+/// Exit code: 0 when every selected row was measured (targets met or missed) or cannot run on this OS, 1 when a row
+/// failed or was not measured (crash, hang, exception), 2 on bad arguments.
 /// </summary>
 public static class Program
 {
-    private sealed record Unit(string Name, string Group, string[] Rows, int TimeoutSec, Action<IReadOnlySet<string>?> Run);
+    /// <param name="LinuxOnly">null when the unit runs on every OS; else why it cannot run elsewhere (its rows then
+    /// say "not on &lt;OS&gt;" instead of failing).</param>
+    private sealed record Unit(string Name, string Group, string[] Rows, int TimeoutSec, Action<IReadOnlySet<string>?> Run,
+                               string? LinuxOnly = null);
+
+    private const string ProcStatus = "reads VmRSS/Threads from Linux's /proc/self/status";
 
     private static readonly Unit[] Units =
     {
         new("micro", "micro", MicroRunner.Names, 540, MicroRunner.Run),
         new("handoff", "handoff", HandoffBenchmarks.Names, 240, HandoffBenchmarks.Run),
-        new("hooks", "hooks", HookBenchmarks.Names, 240, HookBenchmarks.Run),
+        new("hooks", "hooks", HookBenchmarks.Names, 240, HookBenchmarks.Run,
+            "the hooks patch Linux's libc; the baseline is libc's recv on a socketpair"),
         new("timers", "timers", TimerBurstBenchmarks.Names, 300, TimerBurstBenchmarks.Run),
-        new(MemoryBenchmarks.ParkedTask, "memory", new[] { MemoryBenchmarks.ParkedTask }, 360, _ => MemoryBenchmarks.RunParkedTask()),
-        new(MemoryBenchmarks.ParkedEvent, "memory", new[] { MemoryBenchmarks.ParkedEvent }, 360, _ => MemoryBenchmarks.RunParkedEvent()),
-        new(MemoryBenchmarks.ParkedSleep, "memory", new[] { MemoryBenchmarks.ParkedSleep }, 360, _ => MemoryBenchmarks.RunParkedSleep()),
+        new(MemoryBenchmarks.ParkedTask, "memory", new[] { MemoryBenchmarks.ParkedTask }, 360, _ => MemoryBenchmarks.RunParkedTask(), ProcStatus),
+        new(MemoryBenchmarks.ParkedEvent, "memory", new[] { MemoryBenchmarks.ParkedEvent }, 360, _ => MemoryBenchmarks.RunParkedEvent(), ProcStatus),
+        new(MemoryBenchmarks.ParkedSleep, "memory", new[] { MemoryBenchmarks.ParkedSleep }, 360, _ => MemoryBenchmarks.RunParkedSleep(), ProcStatus),
         new(MemoryBenchmarks.ParkedSync, "memory",
             new[] { MemoryBenchmarks.ParkedSync, MemoryBenchmarks.ParkedSync + ".Rss", MemoryBenchmarks.ParkedSync + ".Threads" },
-            360, _ => MemoryBenchmarks.RunParkedSync()),
+            360, _ => MemoryBenchmarks.RunParkedSync(), ProcStatus),
     };
 
     public static int Main(string[] args)
     {
+        // The table's dashes and the handoff notes are not ASCII; Windows consoles (and Wine's pipes) default to the
+        // ANSI code page.
+        if (OperatingSystem.IsWindows()) Console.OutputEncoding = System.Text.Encoding.UTF8;
         var selection = new List<string>();
         string? outPath = null, childFile = null, childUnit = null, childOnly = null;
         bool noFork = false;
@@ -91,6 +101,14 @@ public static class Program
         var results = new List<BenchResult>();
         foreach (var (unit, only) in plan)
         {
+            if (unit.LinuxOnly is not null && !OperatingSystem.IsLinux())
+            {
+                string why = $"not on {OsName()}: {unit.LinuxOnly}";
+                Console.WriteLine($"\n===== {unit.Name}: {why} =====");
+                foreach (var row in unit.Rows)   // the whole unit: its baseline says why too
+                    results.Add(new BenchResult { Name = row, Group = unit.Group, Unit = "—", Unavailable = why });
+                continue;
+            }
             Console.WriteLine($"\n===== {unit.Name}{(only is null ? "" : " (" + string.Join(", ", only) + ")")} =====");
             var sw = Stopwatch.StartNew();
             List<BenchResult> got;
@@ -119,7 +137,7 @@ public static class Program
             }
         }
 
-        string header = $"Co.Benchmarks, {started:yyyy-MM-dd HH:mm} UTC; {Environment.ProcessorCount} CPUs, {RuntimeInformation.OSDescription.Trim()}, "
+        string header = $"Co.Benchmarks, {started:yyyy-MM-dd HH:mm} UTC; {Environment.ProcessorCount} CPUs, {RuntimeInformation.OSDescription.Trim()}{(Wine.Version is null ? "" : $" UNDER WINE {Wine.Version} (only ratios within this run mean anything)")}, "
                         + $".NET {Environment.Version}; CO_SCHED_NUM={Environment.GetEnvironmentVariable("CO_SCHED_NUM") ?? "(unset: one scheduler per CPU)"}; "
                         + $"selection: {string.Join(" ", selection)}{(Harness.Quick ? " --quick (smoke run: reduced counts, not for the record)" : "")}; "
                         + $"total {total.Elapsed.TotalSeconds:F0} s";
@@ -136,8 +154,10 @@ public static class Program
             File.WriteAllText(outPath, md);
             Console.WriteLine($"\nmarkdown written to {Path.GetFullPath(outPath)}");
         }
-        return results.Any(r => r.Median is null || r.Error is not null) ? 1 : 0;
+        return results.Any(r => r.Unavailable is null && (r.Median is null || r.Error is not null)) ? 1 : 0;
     }
+
+    private static string OsName() => OperatingSystem.IsWindows() ? "Windows" : OperatingSystem.IsMacOS() ? "macOS" : RuntimeInformation.OSDescription;
 
     private const string Legend = """
 Ratios divide two medians measured in the same process run (BenchmarkDotNet in-process short job for the micro

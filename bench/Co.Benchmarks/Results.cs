@@ -34,6 +34,9 @@ public sealed class BenchResult
     public double TargetValue { get; set; }
     public string Notes { get; set; } = "";
     public string? Error { get; set; }
+    /// <summary>Why this row cannot be measured on this OS at all (e.g. "not on Windows: ..."); such a row is neither
+    /// measured nor failed.</summary>
+    public string? Unavailable { get; set; }
 
     public double? Ratio => Median is double m && BaselineMedian is double b && b > 0 ? m / b : null;
 
@@ -50,6 +53,7 @@ public sealed class BenchResult
     {
         get
         {
+            if (Unavailable is not null) return "n/a";
             if (Median is null) return "NOT MEASURED";
             if (Error is not null) return "FAILED";
             return Target switch
@@ -147,12 +151,13 @@ public static class ResultTable
         Line(Head);
         Line(width.Select(w => new string('-', w)).ToArray());
         foreach (var r in rows) Line(r);
-        var notes = results.Where(r => r.Notes.Length > 0 || r.Error is not null).ToList();
+        var notes = results.Where(r => r.Notes.Length > 0 || r.Error is not null || r.Unavailable is not null).ToList();
         if (notes.Count > 0)
         {
             sb.Append("\nNotes:\n");
             foreach (var r in notes)
-                sb.Append("  ").Append(r.Name).Append(": ").Append(r.Error is not null ? "ERROR: " + r.Error + (r.Notes.Length > 0 ? "; " : "") : "")
+                sb.Append("  ").Append(r.Name).Append(": ").Append(r.Unavailable is not null ? r.Unavailable + (r.Error is not null || r.Notes.Length > 0 ? "; " : "") : "")
+                  .Append(r.Error is not null ? "ERROR: " + r.Error + (r.Notes.Length > 0 ? "; " : "") : "")
                   .Append(r.Notes).Append('\n');
         }
         return sb.ToString();
@@ -168,7 +173,7 @@ public static class ResultTable
         foreach (var r in results)
         {
             var cells = Row(r).Select(Esc).ToList();
-            cells.Add(Esc((r.Error is not null ? "ERROR: " + r.Error + (r.Notes.Length > 0 ? "; " : "") : "") + r.Notes));
+            cells.Add(Esc((r.Unavailable is not null ? r.Unavailable + (r.Error is not null || r.Notes.Length > 0 ? "; " : "") : "") + (r.Error is not null ? "ERROR: " + r.Error + (r.Notes.Length > 0 ? "; " : "") : "") + r.Notes));
             sb.Append("| ").Append(string.Join(" | ", cells)).Append(" |\n");
         }
         return sb.ToString();

@@ -55,6 +55,24 @@ public sealed class WineCommand : ChildCommand
         return executable;
     }
 
+    /// <summary>The Windows build of bench/Co.Benchmarks, published by <c>./build.sh test</c> (and by
+    /// <c>./build.sh bench wine</c>) into artifacts/wine/Co.Benchmarks: its exe, to start with
+    /// <see cref="WinePrefix.StartInfo"/>; throws, with the command that makes it, when it is missing or stale.</summary>
+    public static string PublishedBenchmarks()
+    {
+        const string name = "Co.Benchmarks";
+        string folder = Path.Combine(RepositoryBuild.Root(), "artifacts", "wine", name);
+        string executable = Path.Combine(folder, name + ".exe");
+        string publish = $"dotnet publish bench/{name} -c Release -r win-x64 --self-contained -o artifacts/wine/{name}";
+        if (!File.Exists(executable))
+        {
+            throw new ScenarioFailedException($"{executable} is missing: ./build.sh test publishes it, or run: {publish}");
+        }
+
+        ThrowIfStale(Path.Combine(folder, name + ".dll"), publish, Path.Combine("bench", name), "src");
+        return executable;
+    }
+
     /// <summary>
     /// Throws, saying to run <paramref name="publish"/>, when a C# source under one of <paramref name="trees"/> (folders
     /// of the repository) is newer than the published <paramref name="assembly"/>. Sources, not the Linux build:
