@@ -41,35 +41,25 @@ public sealed class WineCommand : ChildCommand
     /// <summary>The Windows build of the sample <paramref name="sample"/> (a folder of samples/), published by
     /// <c>./build.sh test</c> into artifacts/wine/&lt;sample&gt;: its exe, to start with <see cref="WinePrefix.StartInfo"/>;
     /// throws, with the command that makes it, when it is missing or stale (see <see cref="ThrowIfStale"/>).</summary>
-    public static string PublishedSample(string sample)
-    {
-        string folder = Path.Combine(RepositoryBuild.Root(), "artifacts", "wine", sample);
-        string executable = Path.Combine(folder, sample + ".exe");
-        string publish = $"dotnet publish samples/{sample} -c Release -r win-x64 --self-contained -o artifacts/wine/{sample}";
-        if (!File.Exists(executable))
-        {
-            throw new ScenarioFailedException($"{executable} is missing: ./build.sh test publishes it, or run: {publish}");
-        }
-
-        ThrowIfStale(Path.Combine(folder, sample + ".dll"), publish, Path.Combine("samples", sample), "src");
-        return executable;
-    }
+    public static string PublishedSample(string sample) => Published("samples", sample);
 
     /// <summary>The Windows build of bench/Co.Benchmarks, published by <c>./build.sh test</c> (and by
-    /// <c>./build.sh bench wine</c>) into artifacts/wine/Co.Benchmarks: its exe, to start with
-    /// <see cref="WinePrefix.StartInfo"/>; throws, with the command that makes it, when it is missing or stale.</summary>
-    public static string PublishedBenchmarks()
+    /// <c>./build.sh bench wine</c>) into artifacts/wine/Co.Benchmarks, as <see cref="PublishedSample"/>.</summary>
+    public static string PublishedBenchmarks() => Published("bench", "Co.Benchmarks");
+
+    /// <summary>The exe of the project <paramref name="tree"/>/<paramref name="name"/> published for win-x64 into
+    /// artifacts/wine/<paramref name="name"/>; throws when it is missing or stale.</summary>
+    private static string Published(string tree, string name)
     {
-        const string name = "Co.Benchmarks";
         string folder = Path.Combine(RepositoryBuild.Root(), "artifacts", "wine", name);
         string executable = Path.Combine(folder, name + ".exe");
-        string publish = $"dotnet publish bench/{name} -c Release -r win-x64 --self-contained -o artifacts/wine/{name}";
+        string publish = $"dotnet publish {tree}/{name} -c Release -r win-x64 --self-contained -o artifacts/wine/{name}";
         if (!File.Exists(executable))
         {
             throw new ScenarioFailedException($"{executable} is missing: ./build.sh test publishes it, or run: {publish}");
         }
 
-        ThrowIfStale(Path.Combine(folder, name + ".dll"), publish, Path.Combine("bench", name), "src");
+        ThrowIfStale(Path.Combine(folder, name + ".dll"), publish, Path.Combine(tree, name), "src");
         return executable;
     }
 
