@@ -37,9 +37,7 @@ internal static unsafe partial class DescriptorScenarios
         int status = Native.GetHostByNameR(name, result, buffer, 2048, &found, &hostErrno);
         string second = found is null ? $"null/{status}/{hostErrno}" : $"{Marshal.PtrToStringUTF8(*(nint*)result)}/{*(int*)(result + 16)}";
         byte* address = stackalloc byte[16];
-        address[0] = 2; // AF_INET
-        address[4] = 127;
-        address[7] = 1;
+        RawLibc.WriteLoopbackV4(address, 0);
         byte* host = stackalloc byte[64];
         int nameStatus = Native.GetNameInfo(address, 16, host, 64, null, 0, 1 /* NI_NUMERICHOST */);
         return $"{first} {second} {nameStatus}:{Marshal.PtrToStringUTF8((nint)host)}";

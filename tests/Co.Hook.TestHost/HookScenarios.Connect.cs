@@ -26,12 +26,7 @@ internal static partial class HookScenarios
         {
             int fd = badFd ? 1_000_000 : RawLibc.Socket(2, 1, 0);
             byte* address = stackalloc byte[16];
-            new Span<byte>(address, 16).Clear();
-            address[0] = 2;
-            address[2] = (byte)(port >> 8);
-            address[3] = (byte)port;
-            address[4] = 127;
-            address[7] = 1;
+            RawLibc.WriteLoopbackV4(address, port);
             int result = RawLibc.Connect(fd, address, 16);
             int errno = Marshal.GetLastPInvokeError();
             if (!badFd)

@@ -186,12 +186,7 @@ internal static partial class HookScenarios
         int fd = RawLibc.Socket(2, 1, 0);
         Scenarios.Check(fd >= 0, $"socket failed: errno {Marshal.GetLastPInvokeError()}");
         byte* address = stackalloc byte[16];
-        new Span<byte>(address, 16).Clear();
-        address[0] = 2;
-        address[2] = (byte)(port >> 8);
-        address[3] = (byte)port;
-        address[4] = 127;
-        address[7] = 1;
+        RawLibc.WriteLoopbackV4(address, port);
         fds[index] = fd;
         Volatile.Write(ref since[index], Stopwatch.GetTimestamp());
         int result = RawLibc.Connect(fd, address, 16);

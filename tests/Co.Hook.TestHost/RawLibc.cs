@@ -26,4 +26,16 @@ internal static unsafe partial class RawLibc
 
     [LibraryImport("libc", EntryPoint = "setsockopt")]
     public static partial int SetSockOpt(int fd, int level, int option, void* value, int length);
+
+    /// <summary>Writes a sockaddr_in for 127.0.0.1:<paramref name="port"/> into the 16 bytes at
+    /// <paramref name="address"/>.</summary>
+    public static void WriteLoopbackV4(byte* address, int port)
+    {
+        new Span<byte>(address, 16).Clear();
+        address[0] = 2; // AF_INET
+        address[2] = (byte)(port >> 8);
+        address[3] = (byte)port;
+        address[4] = 127;
+        address[7] = 1;
+    }
 }
