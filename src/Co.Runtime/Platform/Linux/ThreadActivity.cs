@@ -11,8 +11,29 @@ namespace Co.Platform.Linux;
 /// name the call in its report. Reading another task's syscall file needs ptrace access to it, which a process always
 /// has to its own threads; any failure reads as "not known", never as blocked.
 /// </summary>
-internal static partial class ThreadActivity
+/// <remarks>The files are read with libc's open/read/readlink, not .NET's file API, so that a failure — the thread has
+/// exited, or the process is out of descriptors (EMFILE), which the monitor meets when a program exhausts them — is a
+/// return value, never an exception thrown on the monitor's thread at every look.</remarks>
+internal static unsafe partial class ThreadActivity
 {
+    /// <summary>Room for one procfs line: a stat line is a few hundred bytes, a syscall line under 200, a link target
+    /// at most PATH_MAX in principle but a socket's or pipe's a few dozen.</summary>
+    private const int ReadLimit = 1024;
+
+    private const int ReadOnlyCloseOnExec = 0x80000; // O_RDONLY | O_CLOEXEC
+
+    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "read")]
+    private static partial nint Read(int fd, byte* buffer, nint count);
+
+    [LibraryImport("libc", EntryPoint = "close")]
+    private static partial int Close(int fd);
+
+    [LibraryImport("libc", EntryPoint = "readlink", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial nint ReadLink(string path, byte* buffer, nint size);
+
     [LibraryImport("libc", EntryPoint = "gettid")]
     private static partial int GetTid();
 
@@ -94,36 +115,27 @@ internal static partial class ThreadActivity
 
     private static string DescriptorTarget(long fd)
     {
-        try
-        {
-            return new FileInfo($"/proc/self/fd/{fd}").LinkTarget ?? "?";
-        }
-        catch (IOException)
-        {
-            return "closed";
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return "?";
-        }
+        byte* target = stackalloc byte[ReadLimit];
+        nint length = ReadLink($"/proc/self/fd/{fd}", target, ReadLimit);
+        return length < 0 ? "closed" : System.Text.Encoding.UTF8.GetString(target, (int)length);
     }
 
     private static bool TryParseHex(string field, out long value) =>
         long.TryParse(field.StartsWith("0x", StringComparison.Ordinal) ? field[2..] : field, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out value);
 
+    /// <summary>The start of the file at <paramref name="path"/> (up to <see cref="ReadLimit"/> bytes, one read, which
+    /// procfs answers whole for these files), or null when it cannot be read.</summary>
     private static string? TryRead(string path)
     {
-        try
+        int fd = Open(path, ReadOnlyCloseOnExec);
+        if (fd < 0)
         {
-            return File.ReadAllText(path);
+            return null; // the thread exited, or no descriptor is free
         }
-        catch (IOException)
-        {
-            return null; // the thread exited
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return null;
-        }
+
+        byte* text = stackalloc byte[ReadLimit];
+        nint length = Read(fd, text, ReadLimit);
+        Close(fd);
+        return length < 0 ? null : System.Text.Encoding.UTF8.GetString(text, (int)length);
     }
 }
