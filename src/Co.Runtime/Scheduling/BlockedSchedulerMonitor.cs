@@ -59,14 +59,20 @@ internal static class BlockedSchedulerMonitor
                 bool blocked = holder.ThreadId != 0 && CurrentPlatform.Inspector.IsBlocked(holder.ThreadId);
                 if (!ReferenceEquals(seen[i].Holder, holder) || seen[i].Word != word)
                 {
-                    seen[i] = new Sighting(holder, word, now, BlockedAtLastLook: false, Sampled: blocked && Sample(holder, word));
+                    if (blocked)
+                    {
+                        Sample(holder, word);
+                    }
+
+                    seen[i] = new Sighting(holder, word, now, BlockedAtLastLook: false, Sampled: blocked);
                     continue;
                 }
 
                 // The same step as at the last look: is its thread asleep in the kernel, now and at the last look too?
                 if (blocked && !seen[i].Sampled)
                 {
-                    seen[i] = seen[i] with { Sampled = Sample(holder, word) };
+                    Sample(holder, word);
+                    seen[i] = seen[i] with { Sampled = true };
                 }
 
                 if (blocked && seen[i].BlockedAtLastLook && now - seen[i].SinceMs >= thresholdMs)
@@ -91,11 +97,10 @@ internal static class BlockedSchedulerMonitor
     /// threshold), and a step is counted once. A step that goes on to be rescued is reported as the rescue instead (the
     /// request overwrites the mark).
     /// </summary>
-    private static bool Sample(Worker holder, long word)
+    private static void Sample(Worker holder, long word)
     {
         holder.ShortBlockedIn = CurrentPlatform.Inspector.BlockedIn(holder.ThreadId);
         Volatile.Write(ref holder.DetachWord, (word & ~Worker.StateMask) | Worker.DetachSampled);
-        return true;
     }
 
     /// <summary>A holder seen in coroutine code with <paramref name="Word"/> since <paramref name="SinceMs"/>, whether
